@@ -1,0 +1,1 @@
+//! Typed models of what the inputs describe: the runner configuration and the cluster objects.

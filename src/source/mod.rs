@@ -1,0 +1,1 @@
+//! Input loading: files, byte spans, spanned YAML and TOML trees, embedded TOML.
