@@ -1,0 +1,470 @@
+//! YAML to spanned trees, one per document, built from saphyr-parser's event stream.
+//!
+//! saphyr-parser was chosen because it reports a span for every event (so every node and key
+//! gets one), and building the tree ourselves lets us bound alias expansion and keep scalar
+//! styles, which the embedded-TOML map needs. Its markers count characters, not bytes, so
+//! they are converted here; nothing downstream sees a character index.
+//!
+//! Plain scalars resolve as Kubernetes tooling resolves them: `kubectl`, `oc` and Helm decode
+//! YAML through sigs.k8s.io/yaml, i.e. go-yaml v2, which follows YAML 1.1 — `yes`/`on` are
+//! booleans and `0644` is octal (go-yaml v2 `resolve.go`). GitLab parses `.gitlab-ci.yml` with
+//! Ruby's Psych, also YAML 1.1.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
+
+use super::TextRange;
+use super::tree::{Entry, Node, StrStyle, Value};
+
+/// Nodes an alias may add, in total per document, before expansion stops (alias bombs).
+pub const ALIAS_EXPANSION_BUDGET: usize = 100_000;
+/// Nesting deeper than this is refused, to keep recursion bounded.
+pub const MAX_DEPTH: usize = 256;
+
+/// One YAML document of a stream.
+#[derive(Clone, Debug)]
+pub struct YamlDocument {
+    /// The byte range the document covers.
+    pub range: TextRange,
+    pub root: Node,
+}
+
+/// A problem found while reading YAML, with the byte offset it concerns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct YamlError {
+    pub range: TextRange,
+    pub message: String,
+}
+
+/// The documents that could be read, and the errors. Documents before a syntax error are kept.
+#[derive(Clone, Debug, Default)]
+pub struct YamlStream {
+    pub documents: Vec<YamlDocument>,
+    pub errors: Vec<YamlError>,
+}
+
+/// Converts saphyr's character indexes into byte offsets.
+struct Offsets {
+    /// Byte offset of each character, plus the text length; empty when the text is ASCII.
+    char_starts: Vec<u32>,
+    len: usize,
+}
+
+impl Offsets {
+    fn new(text: &str) -> Self {
+        let char_starts = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices()
+                .map(|(i, _)| i as u32)
+                .chain(std::iter::once(text.len() as u32))
+                .collect()
+        };
+        Self {
+            char_starts,
+            len: text.len(),
+        }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        if self.char_starts.is_empty() {
+            char_index.min(self.len)
+        } else {
+            self.char_starts
+                .get(char_index)
+                .map_or(self.len, |&b| b as usize)
+        }
+    }
+}
+
+enum Frame {
+    Seq {
+        start: usize,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: usize,
+        anchor: usize,
+        entries: Vec<Entry>,
+        pending_key: Option<(String, TextRange)>,
+    },
+}
+
+/// Parses a YAML stream into spanned documents.
+pub fn parse(text: &str) -> YamlStream {
+    let offsets = Offsets::new(text);
+    let mut out = YamlStream::default();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: std::collections::HashMap<usize, Node> = Default::default();
+    let mut doc_start = 0usize;
+    let mut root: Option<Node> = None;
+    let mut alias_budget = ALIAS_EXPANSION_BUDGET;
+
+    for event in Parser::new_from_str(text) {
+        let (event, span) = match event {
+            Ok(pair) => pair,
+            Err(err) => {
+                out.errors.push(scan_error(&offsets, &err));
+                break;
+            }
+        };
+        let start = offsets.byte(span.start.index());
+        let end = offsets.byte(span.end.index());
+        let node = match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => continue,
+            Event::DocumentStart(_) => {
+                doc_start = start;
+                root = None;
+                anchors.clear();
+                alias_budget = ALIAS_EXPANSION_BUDGET;
+                continue;
+            }
+            Event::DocumentEnd => {
+                let doc_end = end.max(root.as_ref().map_or(start, |r| r.range.end as usize));
+                let root = root
+                    .take()
+                    .unwrap_or_else(|| Node::new(TextRange::new(doc_start, doc_end), Value::Null));
+                out.documents.push(YamlDocument {
+                    range: TextRange::new(doc_start, doc_end),
+                    root,
+                });
+                continue;
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _)
+                if stack.len() >= MAX_DEPTH =>
+            {
+                let _ = anchor;
+                out.errors.push(YamlError {
+                    range: TextRange::new(start, end),
+                    message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                });
+                return out;
+            }
+            Event::SequenceStart(anchor, _) => {
+                stack.push(Frame::Seq {
+                    start,
+                    anchor,
+                    items: Vec::new(),
+                });
+                continue;
+            }
+            Event::MappingStart(anchor, _) => {
+                stack.push(Frame::Map {
+                    start,
+                    anchor,
+                    entries: Vec::new(),
+                    pending_key: None,
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (node, anchor) = match stack.pop() {
+                    Some(Frame::Seq {
+                        start: s,
+                        anchor,
+                        items,
+                    }) => {
+                        let end = items.last().map_or(end, |n| n.range.end as usize).max(s);
+                        (Node::new(TextRange::new(s, end), Value::Seq(items)), anchor)
+                    }
+                    Some(Frame::Map {
+                        start: s,
+                        anchor,
+                        entries,
+                        ..
+                    }) => {
+                        let end = entries
+                            .last()
+                            .map_or(end, |e| e.value.range.end as usize)
+                            .max(s);
+                        (Node::new(TextRange::new(s, end), Value::Map(entries)), anchor)
+                    }
+                    None => continue,
+                };
+                if anchor != 0 {
+                    anchors.insert(anchor, node.clone());
+                }
+                node
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let tag = tag.map(|t| t.suffix.clone());
+                // Mapping keys keep their text: a key `y` or `on` names a field, not a boolean.
+                let is_key = matches!(
+                    stack.last(),
+                    Some(Frame::Map {
+                        pending_key: None,
+                        ..
+                    })
+                );
+                let value = if is_key {
+                    Value::Str(value.to_string(), StrStyle::Plain)
+                } else {
+                    resolve_scalar(&value, style, tag.as_deref())
+                };
+                let node = Node::new(TextRange::new(start, end), value);
+                if anchor != 0 {
+                    anchors.insert(anchor, node.clone());
+                }
+                node
+            }
+            Event::Alias(id) => match anchors.get(&id) {
+                Some(target) => {
+                    let size = target.size();
+                    if size > alias_budget {
+                        out.errors.push(YamlError {
+                            range: TextRange::new(start, end),
+                            message: format!(
+                                "alias expansion exceeds {ALIAS_EXPANSION_BUDGET} nodes (an alias bomb?); the rest of the document is skipped"
+                            ),
+                        });
+                        return out;
+                    }
+                    alias_budget -= size;
+                    let mut copy = target.clone();
+                    // The alias is where the value is used, so point there.
+                    copy.range = TextRange::new(start, end);
+                    copy
+                }
+                None => {
+                    out.errors.push(YamlError {
+                        range: TextRange::new(start, end),
+                        message: "alias to an unknown anchor".into(),
+                    });
+                    Node::new(TextRange::new(start, end), Value::Null)
+                }
+            },
+        };
+        attach(&mut stack, &mut root, node);
+    }
+    out
+}
+
+fn attach(stack: &mut [Frame], root: &mut Option<Node>, node: Node) {
+    match stack.last_mut() {
+        None => *root = Some(node),
+        Some(Frame::Seq { items, .. }) => items.push(node),
+        Some(Frame::Map {
+            entries,
+            pending_key,
+            ..
+        }) => match pending_key.take() {
+            None => {
+                let key = match &node.value {
+                    Value::Str(s, _) => s.clone(),
+                    Value::Null => String::new(),
+                    other => scalar_text(other),
+                };
+                *pending_key = Some((key, node.range));
+            }
+            Some((key, key_range)) if key == "<<" => merge_into(entries, node, key_range),
+            Some((key, key_range)) => entries.push(Entry {
+                key,
+                key_range,
+                value: node,
+            }),
+        },
+    }
+}
+
+/// YAML merge keys (`<<: *defaults`), which go-yaml v2 honours: keys already present win.
+fn merge_into(entries: &mut Vec<Entry>, node: Node, key_range: TextRange) {
+    let sources: Vec<Node> = match node.value {
+        Value::Map(_) => vec![node],
+        Value::Seq(items) => items,
+        _ => {
+            entries.push(Entry {
+                key: "<<".into(),
+                key_range,
+                value: node,
+            });
+            return;
+        }
+    };
+    for source in sources {
+        if let Value::Map(extra) = source.value {
+            for e in extra {
+                if !entries.iter().any(|x| x.key == e.key) {
+                    entries.push(e);
+                }
+            }
+        }
+    }
+}
+
+fn scalar_text(value: &Value) -> String {
+    match value {
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Str(s, _) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+fn scan_error(offsets: &Offsets, err: &ScanError) -> YamlError {
+    let at = offsets.byte(err.marker().index());
+    YamlError {
+        range: TextRange::new(at, at),
+        message: err.info().to_string(),
+    }
+}
+
+/// Resolves a scalar to a typed value the way go-yaml v2 does (YAML 1.1).
+fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
+    let string = |s: &str| {
+        Value::Str(
+            s.to_string(),
+            match style {
+                ScalarStyle::Plain => StrStyle::Plain,
+                ScalarStyle::SingleQuoted => StrStyle::SingleQuoted,
+                ScalarStyle::DoubleQuoted => StrStyle::DoubleQuoted,
+                ScalarStyle::Literal => StrStyle::Literal,
+                ScalarStyle::Folded => StrStyle::Folded,
+            },
+        )
+    };
+    match tag {
+        Some("str") | Some("binary") => return string(text),
+        Some("int") => return parse_int(text).map_or_else(|| string(text), Value::Int),
+        Some("bool") => return parse_bool(text).map_or_else(|| string(text), Value::Bool),
+        Some("float") => return parse_float(text).map_or_else(|| string(text), Value::Float),
+        Some("null") => return Value::Null,
+        _ => {}
+    }
+    if style != ScalarStyle::Plain {
+        return string(text);
+    }
+    if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
+        return Value::Null;
+    }
+    if let Some(b) = parse_bool(text) {
+        return Value::Bool(b);
+    }
+    if let Some(i) = parse_int(text) {
+        return Value::Int(i);
+    }
+    if let Some(f) = parse_float(text) {
+        return Value::Float(f);
+    }
+    string(text)
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            Some(true)
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+/// go-yaml v2 drops `_` and parses with Go's base prefix rules: `0x` hex, `0b` binary, a
+/// leading `0` octal.
+fn parse_int(text: &str) -> Option<i64> {
+    let cleaned: String = text.chars().filter(|&c| c != '_').collect();
+    let (negative, digits) = match cleaned.as_bytes().first()? {
+        b'-' => (true, &cleaned[1..]),
+        b'+' => (false, &cleaned[1..]),
+        _ => (false, cleaned.as_str()),
+    };
+    if digits.is_empty() || !digits.as_bytes()[0].is_ascii_digit() {
+        return None;
+    }
+    let magnitude = if let Some(hex) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
+        i64::from_str_radix(hex, 16).ok()?
+    } else if let Some(bin) = digits.strip_prefix("0b") {
+        i64::from_str_radix(bin, 2).ok()?
+    } else if let Some(oct) = digits.strip_prefix("0o") {
+        i64::from_str_radix(oct, 8).ok()?
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        i64::from_str_radix(&digits[1..], 8).ok()?
+    } else {
+        digits.parse::<i64>().ok()?
+    };
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+fn parse_float(text: &str) -> Option<f64> {
+    match text {
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Some(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Some(f64::NAN),
+        _ => {}
+    }
+    let cleaned: String = text.chars().filter(|&c| c != '_').collect();
+    let body = cleaned.trim_start_matches(['-', '+']);
+    // Only numeric shapes count; Rust would also accept "inf" or "nan" spelled out.
+    if body.is_empty()
+        || !body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
+        || !body.bytes().any(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    cleaned.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_are_bytes_even_after_multibyte_text() {
+        let text = "# gérer\na: héllo\nb: 2\n";
+        let stream = parse(text);
+        assert!(stream.errors.is_empty(), "{:?}", stream.errors);
+        let root = &stream.documents[0].root;
+        let b = root.entry("b").unwrap();
+        assert_eq!(&text[b.key_range.as_range()], "b");
+        assert_eq!(&text[b.value.range.as_range()], "2");
+        assert_eq!(root.get("a").unwrap().as_str(), Some("héllo"));
+    }
+
+    #[test]
+    fn yaml_1_1_scalars_resolve_like_kubectl() {
+        let stream = parse("a: 0644\nb: yes\nc: '0644'\nd: 1e3\ne: 12:30\nf: ~\n");
+        let root = &stream.documents[0].root;
+        assert_eq!(root.get("a").unwrap().as_i64(), Some(0o644));
+        assert_eq!(root.get("b").unwrap().as_bool(), Some(true));
+        assert_eq!(root.get("c").unwrap().as_str(), Some("0644"));
+        assert!(matches!(root.get("d").unwrap().value, Value::Float(_)));
+        assert_eq!(root.get("e").unwrap().as_str(), Some("12:30"));
+        assert_eq!(root.get("f").unwrap().value, Value::Null);
+    }
+
+    #[test]
+    fn several_documents_and_a_late_error_keep_the_good_ones() {
+        let stream = parse("a: 1\n---\nb: 2\n---\nc: [\n");
+        assert_eq!(stream.documents.len(), 2);
+        assert_eq!(stream.errors.len(), 1);
+    }
+
+    #[test]
+    fn alias_bombs_stop_within_budget() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        let mut prev = 'a';
+        for name in 'b'..='k' {
+            text.push_str(&format!(
+                "{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+            ));
+            prev = name;
+        }
+        let stream = parse(&text);
+        assert!(stream.errors.iter().any(|e| e.message.contains("alias")));
+    }
+
+    #[test]
+    fn merge_keys_fill_missing_entries() {
+        let stream = parse("base: &b {x: 1, y: 2}\nthing:\n  <<: *b\n  y: 3\n");
+        let thing = stream.documents[0].root.get("thing").unwrap();
+        assert_eq!(thing.get("x").unwrap().as_i64(), Some(1));
+        assert_eq!(thing.get("y").unwrap().as_i64(), Some(3));
+    }
+}
