@@ -1,1 +1,9 @@
 //! Typed models of what the inputs describe: the runner configuration and the cluster objects.
+//!
+//! `load` recognises each input by its content and sorts it into runner configs, cluster
+//! objects, Helm values and pipelines; `cluster` holds the typed Kubernetes and OpenShift
+//! objects. Nothing here simulates anything.
+
+pub mod cluster;
+pub mod load;
+pub mod scc;

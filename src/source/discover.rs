@@ -23,7 +23,11 @@ pub enum ReadError {
     #[error("`{path}` is not valid UTF-8 (byte {offset})")]
     NotUtf8 { path: PathBuf, offset: usize },
     #[error("`{path}` is {size} bytes, over the {limit}-byte limit (--max-input-size)")]
-    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     #[error("`{path}` is not a regular file or directory")]
     NotAFile { path: PathBuf },
     #[error("`{path}` contains a NUL byte (offset {offset}); binary files are not read")]

@@ -54,8 +54,14 @@ impl EmbedMap {
     }
 
     fn try_lines(host: &str, scalar: TextRange, value: &str) -> Option<EmbedMap> {
-        let indicator_line_end = host[scalar.start as usize..].find('\n')? + scalar.start as usize;
-        let content_start = indicator_line_end + 1;
+        // saphyr's node starts at the content; other parsers start at the `|` indicator.
+        let start = scalar.start as usize;
+        let line_start = host[..start].rfind('\n').map_or(0, |i| i + 1);
+        let content_start = if host[line_start..start].bytes().all(|b| b == b' ') {
+            line_start
+        } else {
+            host[start..].find('\n')? + start + 1
+        };
         let embedded_lines: Vec<&str> = value.split('\n').collect();
         // The indentation is that of the first non-blank content line.
         let mut host_lines = host[content_start..].split_inclusive('\n');
@@ -71,8 +77,9 @@ impl EmbedMap {
         for (n, expected) in embedded_lines.iter().enumerate() {
             let is_last = n + 1 == embedded_lines.len();
             if is_last && expected.is_empty() {
-                // The text after the final newline: nothing to map.
-                lines.push((embedded_offset as u32, host_offset as u32));
+                // The end of the text (where "unexpected end of input" is reported) maps to
+                // the end of the last content line, not to whatever the host has next.
+                lines.push((embedded_offset as u32, host_offset.saturating_sub(1) as u32));
                 break;
             }
             let raw = host_lines.next()?;

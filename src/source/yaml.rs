@@ -177,7 +177,10 @@ pub fn parse(text: &str) -> YamlStream {
                             .last()
                             .map_or(end, |e| e.value.range.end as usize)
                             .max(s);
-                        (Node::new(TextRange::new(s, end), Value::Map(entries)), anchor)
+                        (
+                            Node::new(TextRange::new(s, end), Value::Map(entries)),
+                            anchor,
+                        )
                     }
                     None => continue,
                 };

@@ -1,0 +1,478 @@
+//! Turns input texts into the model's documents, recognising each by its content.
+//!
+//! A text is TOML when it parses as TOML, YAML when it parses as YAML; when neither parses, the
+//! shape of its lines decides which parser's errors to report. YAML documents are then sorted
+//! by what they hold: Kubernetes objects (and `kind: List` items), Helm chart values, or a
+//! `.gitlab-ci.yml` pipeline. A runner `config.toml` inside a ConfigMap or Helm values becomes
+//! an embedded source mapped back to its host. Problems are collected as [`LoadProblem`]s and
+//! everything readable is still loaded.
+
+use std::path::PathBuf;
+
+use serde::de::DeserializeOwned;
+
+use crate::model::cluster::{Cluster, ClusterObject, ObjectKind, OperatorRunner, SecretRef};
+use crate::source::discover::RawInput;
+use crate::source::tree::{Entry, StrStyle, Value};
+use crate::source::{EmbedMap, Node, Origin, SourceId, Sources, Span, TextRange, toml, yaml};
+
+/// What went wrong while loading, to be reported by the input rules.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadProblem {
+    pub kind: ProblemKind,
+    pub path: PathBuf,
+    pub span: Option<Span>,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// The file could not be read at all.
+    Unreadable,
+    /// TOML syntax error (in a file or embedded in YAML).
+    TomlSyntax,
+    /// YAML syntax error.
+    YamlSyntax,
+    /// A Kubernetes object whose fields do not have the API's types.
+    InvalidObject,
+    /// A YAML or TOML document that is none of the inputs runner-doctor reads.
+    Unrecognised,
+    /// A template (Helm, ERB, envsubst) rather than a configuration.
+    Template,
+}
+
+/// Where a runner configuration was found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConfigOrigin {
+    /// A `config.toml` file.
+    File,
+    /// The data key of a ConfigMap.
+    ConfigMap { name: String, key: String },
+    /// `runners.config` in Helm chart values.
+    HelmValues,
+}
+
+/// A runner `config.toml`, as a spanned tree in its own (possibly embedded) source.
+#[derive(Clone, Debug)]
+pub struct ConfigDoc {
+    pub source: SourceId,
+    pub root: Node,
+    pub origin: ConfigOrigin,
+}
+
+/// A `.gitlab-ci.yml` document.
+#[derive(Clone, Debug)]
+pub struct PipelineDoc {
+    pub source: SourceId,
+    pub root: Node,
+}
+
+/// Helm chart values for the gitlab-runner chart.
+#[derive(Clone, Debug)]
+pub struct HelmValuesDoc {
+    pub source: SourceId,
+    pub root: Node,
+}
+
+/// Everything read from the inputs.
+#[derive(Clone, Debug, Default)]
+pub struct Inputs {
+    pub sources: Sources,
+    pub problems: Vec<LoadProblem>,
+    pub configs: Vec<ConfigDoc>,
+    pub cluster: Cluster,
+    pub pipelines: Vec<PipelineDoc>,
+    pub helm_values: Vec<HelmValuesDoc>,
+}
+
+impl Inputs {
+    /// Whether anything usable was read (exit code 2 otherwise).
+    pub fn has_usable_input(&self) -> bool {
+        !self.configs.is_empty()
+            || !self.cluster.objects.is_empty()
+            || !self.pipelines.is_empty()
+            || !self.helm_values.is_empty()
+    }
+
+    /// Loads every raw input.
+    pub fn load(raw: Vec<RawInput>) -> Inputs {
+        let mut inputs = Inputs::default();
+        for input in raw {
+            match input.text {
+                Ok(text) => inputs.add_text(input.path, text),
+                Err(err) => inputs.problems.push(LoadProblem {
+                    kind: ProblemKind::Unreadable,
+                    path: input.path,
+                    span: None,
+                    message: err.to_string(),
+                }),
+            }
+        }
+        inputs
+    }
+
+    /// Loads one text (a file's content) under the given path.
+    pub fn add_text(&mut self, path: PathBuf, text: String) {
+        if text.trim().is_empty() {
+            return;
+        }
+        let toml_doc = toml::parse(&text);
+        if toml_doc.errors.is_empty() && !toml_doc.root.entries().is_empty() {
+            let id = self.sources.add(path, text, Origin::File);
+            self.add_toml_config(id, toml_doc.root, ConfigOrigin::File);
+            return;
+        }
+        let yaml_stream = yaml::parse(&text);
+        let yaml_ok = yaml_stream.errors.is_empty()
+            && yaml_stream
+                .documents
+                .iter()
+                .any(|d| matches!(d.root.value, Value::Map(_) | Value::Seq(_)));
+        if yaml_ok || !looks_like_toml(&text) {
+            let id = self.sources.add(path.clone(), text, Origin::File);
+            if yaml_stream.errors.is_empty() && !yaml_ok {
+                self.problem(
+                    ProblemKind::Unrecognised,
+                    id,
+                    TextRange::empty_at(0),
+                    "neither a TOML table nor a YAML mapping; nothing here is read".into(),
+                );
+            }
+            self.add_yaml_stream(id, yaml_stream);
+            return;
+        }
+        let id = self.sources.add(path, text, Origin::File);
+        if is_template(&self.sources.get(id).text) {
+            self.problem(ProblemKind::Template, id, TextRange::empty_at(0),
+                "this file is a template (it contains `{{ }}`, `${ }` or `%{ }` placeholders), not a configuration; render it first".into());
+            return;
+        }
+        for err in toml_doc.errors {
+            self.problem(ProblemKind::TomlSyntax, id, err.range, err.message);
+        }
+        self.add_toml_config(id, toml_doc.root, ConfigOrigin::File);
+    }
+
+    fn problem(&mut self, kind: ProblemKind, source: SourceId, range: TextRange, message: String) {
+        self.problems.push(LoadProblem {
+            kind,
+            path: self.sources.get(source).path.clone(),
+            span: Some(Span::new(source, range)),
+            message,
+        });
+    }
+
+    fn add_toml_config(&mut self, source: SourceId, root: Node, origin: ConfigOrigin) {
+        if !is_runner_config(&root) {
+            if origin == ConfigOrigin::File {
+                self.problem(ProblemKind::Unrecognised, source, TextRange::empty_at(0),
+                    "a TOML file without `[[runners]]`, `concurrent` or `check_interval`: not a runner configuration".into());
+            }
+            return;
+        }
+        self.configs.push(ConfigDoc {
+            source,
+            root,
+            origin,
+        });
+    }
+
+    fn add_yaml_stream(&mut self, source: SourceId, stream: yaml::YamlStream) {
+        for err in stream.errors {
+            self.problem(ProblemKind::YamlSyntax, source, err.range, err.message);
+        }
+        for doc in stream.documents {
+            self.add_yaml_document(source, doc.root);
+        }
+    }
+
+    fn add_yaml_document(&mut self, source: SourceId, root: Node) {
+        if !root.is_map() {
+            if !matches!(root.value, Value::Null) {
+                self.problem(ProblemKind::Unrecognised, source, root.range,
+                    format!("a YAML {} at the top of a document; expected a Kubernetes object, Helm values or a pipeline", root.kind_name()));
+            }
+            return;
+        }
+        let api_version = root.get("apiVersion").and_then(Node::as_str);
+        let kind = root.get("kind").and_then(Node::as_str);
+        if let (Some(_), Some(kind)) = (api_version, kind) {
+            if kind == "List" || kind.ends_with("List") {
+                for item in root.get("items").map(Node::items).unwrap_or(&[]) {
+                    self.add_yaml_document(source, item.clone());
+                }
+            } else {
+                self.add_object(source, root);
+            }
+            return;
+        }
+        if is_helm_values(&root) {
+            self.add_helm_values(source, root);
+        } else if is_pipeline(&root) {
+            self.pipelines.push(PipelineDoc { source, root });
+        } else {
+            let keys: Vec<&str> = root
+                .entries()
+                .iter()
+                .take(4)
+                .map(|e| e.key.as_str())
+                .collect();
+            self.problem(ProblemKind::Unrecognised, source, root.range, format!(
+                "a YAML mapping that is not a Kubernetes object (no `apiVersion`/`kind`), Helm values or a pipeline (keys: {}); it is not read",
+                keys.join(", ")));
+        }
+    }
+
+    fn add_helm_values(&mut self, source: SourceId, root: Node) {
+        if let Some(config) = root.at(&["runners".into(), "config".into()]) {
+            self.add_embedded_config(
+                source,
+                config,
+                "runners.config".into(),
+                ConfigOrigin::HelmValues,
+            );
+        }
+        self.helm_values.push(HelmValuesDoc { source, root });
+    }
+
+    fn add_embedded_config(
+        &mut self,
+        host: SourceId,
+        scalar: &Node,
+        host_key: String,
+        origin: ConfigOrigin,
+    ) {
+        let Value::Str(text, style) = &scalar.value else {
+            return;
+        };
+        let host_text = &self.sources.get(host).text;
+        let map = match style {
+            StrStyle::Literal => EmbedMap::for_block_scalar(host_text, scalar.range, text),
+            _ => EmbedMap::Whole(scalar.range),
+        };
+        let path = self.sources.get(host).path.clone();
+        let id = self.sources.add(
+            path,
+            text.clone(),
+            Origin::Embedded {
+                host,
+                host_key,
+                map,
+            },
+        );
+        if is_template(text) {
+            self.problem(ProblemKind::Template, id, TextRange::empty_at(0),
+                "this runner config is a template (it contains `{{ }}`, `${ }` or `%{ }` placeholders); the values are filled in at deploy time and are not checked".into());
+            return;
+        }
+        let doc = toml::parse(text);
+        for err in doc.errors {
+            self.problem(ProblemKind::TomlSyntax, id, err.range, err.message);
+        }
+        self.add_toml_config(id, doc.root, origin);
+    }
+
+    fn add_object(&mut self, source: SourceId, mut node: Node) {
+        let kind = node
+            .get("kind")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_string();
+        let api_version = node
+            .get("apiVersion")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_string();
+        let group = api_version.split('/').rev().nth(1).unwrap_or("");
+        let typed = match (group, kind.as_str()) {
+            ("", "Namespace") => self.typed(source, &node, ObjectKind::Namespace),
+            ("", "ServiceAccount") => self.typed(source, &node, ObjectKind::ServiceAccount),
+            ("security.openshift.io", "SecurityContextConstraints") => {
+                self.typed(source, &node, |s| ObjectKind::Scc(Box::new(s)))
+            }
+            ("rbac.authorization.k8s.io", "Role") => self.typed(source, &node, ObjectKind::Role),
+            ("rbac.authorization.k8s.io", "ClusterRole") => {
+                self.typed(source, &node, ObjectKind::ClusterRole)
+            }
+            ("rbac.authorization.k8s.io", "RoleBinding") => {
+                self.typed(source, &node, ObjectKind::RoleBinding)
+            }
+            ("rbac.authorization.k8s.io", "ClusterRoleBinding") => {
+                self.typed(source, &node, ObjectKind::ClusterRoleBinding)
+            }
+            ("", "PersistentVolumeClaim") => self.typed(source, &node, ObjectKind::Pvc),
+            ("", "PersistentVolume") => self.typed(source, &node, ObjectKind::Pv),
+            ("storage.k8s.io", "StorageClass") => {
+                self.typed(source, &node, ObjectKind::StorageClass)
+            }
+            ("storage.k8s.io", "CSIDriver") => self.typed(source, &node, ObjectKind::CsiDriver),
+            ("", "Pod") => self.typed(source, &node, |p| ObjectKind::Pod(Box::new(p))),
+            ("apps.gitlab.com", "Runner") => self.typed(source, &node, |r: OperatorRunner| {
+                ObjectKind::Runner(Box::new(r))
+            }),
+            ("", "ConfigMap") => {
+                let name = node
+                    .at(&["metadata".into(), "name".into()])
+                    .and_then(Node::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                for entry in node.get("data").map(Node::entries).unwrap_or(&[]) {
+                    if entry.value.as_str().is_some_and(looks_like_runner_toml) {
+                        let origin = ConfigOrigin::ConfigMap {
+                            name: name.clone(),
+                            key: entry.key.clone(),
+                        };
+                        self.add_embedded_config(
+                            source,
+                            &entry.value,
+                            format!("data.{}", entry.key),
+                            origin,
+                        );
+                    }
+                }
+                self.typed(source, &node, ObjectKind::ConfigMap)
+            }
+            ("", "Secret") => {
+                let secret = secret_ref(&node);
+                redact_secret(&mut node);
+                Some(ObjectKind::Secret(secret))
+            }
+            _ => Some(ObjectKind::Other { api_version, kind }),
+        };
+        if let Some(kind) = typed {
+            self.cluster
+                .objects
+                .push(ClusterObject { source, node, kind });
+        }
+    }
+
+    fn typed<T: DeserializeOwned>(
+        &mut self,
+        source: SourceId,
+        node: &Node,
+        wrap: impl FnOnce(T) -> ObjectKind,
+    ) -> Option<ObjectKind> {
+        match serde_json::from_value::<T>(node.to_json()) {
+            Ok(value) => Some(wrap(value)),
+            Err(err) => {
+                let kind = node.get("kind").and_then(Node::as_str).unwrap_or("object");
+                let name = node
+                    .at(&["metadata".into(), "name".into()])
+                    .and_then(Node::as_str)
+                    .unwrap_or("?");
+                self.problem(ProblemKind::InvalidObject, source, node.range,
+                    format!("{kind} `{name}` does not match the Kubernetes API types ({err}); it is not used"));
+                None
+            }
+        }
+    }
+}
+
+fn secret_ref(node: &Node) -> SecretRef {
+    let meta = |key: &'static str| {
+        node.at(&["metadata".into(), key.into()])
+            .and_then(Node::as_str)
+            .map(str::to_string)
+    };
+    let mut keys: Vec<String> = ["data", "stringData"]
+        .iter()
+        .flat_map(|k| node.get(k).map(Node::entries).unwrap_or(&[]))
+        .map(|e| e.key.clone())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    SecretRef {
+        name: meta("name").unwrap_or_default(),
+        namespace: meta("namespace"),
+        type_: node.get("type").and_then(Node::as_str).map(str::to_string),
+        keys,
+    }
+}
+
+/// Secret values never reach the model (nor, through it, any output).
+fn redact_secret(node: &mut Node) {
+    if let Value::Map(entries) = &mut node.value {
+        for Entry { key, value, .. } in entries.iter_mut() {
+            if key == "data" || key == "stringData" {
+                if let Value::Map(items) = &mut value.value {
+                    for item in items {
+                        item.value.value = Value::Str("<redacted>".into(), StrStyle::Plain);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_runner_config(root: &Node) -> bool {
+    [
+        "runners",
+        "concurrent",
+        "check_interval",
+        "session_server",
+        "listen_address",
+    ]
+    .iter()
+    .any(|k| root.get(k).is_some())
+}
+
+fn looks_like_runner_toml(text: &str) -> bool {
+    text.contains("[[runners]]")
+        || text.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with("concurrent")
+                || l.starts_with("check_interval")
+                || l.starts_with("[runners")
+        })
+}
+
+fn is_helm_values(root: &Node) -> bool {
+    root.at(&["runners".into(), "config".into()]).is_some()
+        || [
+            "gitlabUrl",
+            "runnerToken",
+            "runnerRegistrationToken",
+            "rbac",
+            "runners",
+        ]
+        .iter()
+        .filter(|k| root.get(k).is_some())
+        .count()
+            >= 2
+}
+
+fn is_pipeline(root: &Node) -> bool {
+    root.entries().iter().any(|e| {
+        matches!(
+            e.key.as_str(),
+            "stages" | "include" | "workflow" | "default"
+        ) || e.value.get("script").is_some()
+            || e.value.get("trigger").is_some()
+            || e.value.get("extends").is_some()
+    })
+}
+
+fn is_template(text: &str) -> bool {
+    text.contains("{{") && text.contains("}}")
+        || text.contains("${") && text.contains('}') && !text.contains("[[runners]]")
+        || text.contains("%{") && text.contains('}')
+}
+
+/// Line shapes decide, when neither parser accepts the text, which one the author meant.
+fn looks_like_toml(text: &str) -> bool {
+    let (mut toml_lines, mut yaml_lines) = (0, 0);
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line.starts_with('[') && line.ends_with(']')
+            || line.contains(" = ")
+            || line.contains("=\"")
+        {
+            toml_lines += 1;
+        } else if line.starts_with("- ") || line.contains(": ") || line.ends_with(':') {
+            yaml_lines += 1;
+        }
+    }
+    toml_lines > yaml_lines
+}
