@@ -8,6 +8,71 @@
 
 pub mod access;
 pub mod admission;
+pub mod analysis;
+pub mod diagnostic;
 pub mod model;
 pub mod pod;
+pub mod render;
+pub mod rules;
+pub mod settings;
 pub mod source;
+
+use analysis::Analysis;
+use diagnostic::{Assumption, Diagnostic, Severity};
+use model::load::Inputs;
+use settings::Settings;
+
+/// The outcome of a check: the analysis (for rendering its sources) and the findings.
+pub struct Report {
+    pub analysis: Analysis,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    /// The most severe finding, if any.
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.diagnostics.iter().map(|d| d.severity).max()
+    }
+
+    /// Every assumption a finding rests on, without repeats, in a stable order.
+    pub fn assumptions(&self) -> Vec<&Assumption> {
+        let mut all: Vec<&Assumption> = self
+            .diagnostics
+            .iter()
+            .flat_map(|d| d.assumptions.iter())
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// Whether the run fails under `--fail-on`.
+    pub fn fails(&self) -> bool {
+        self.max_severity()
+            .is_some_and(|s| s >= self.analysis.settings.fail_on)
+    }
+}
+
+/// Runs every selected rule over the inputs.
+pub fn check(inputs: Inputs, settings: Settings) -> Report {
+    let analysis = Analysis::new(inputs, settings);
+    let mut diagnostics = Vec::new();
+    for &rule in rules::RULES {
+        let Some(severity) =
+            rules::effective_severity(rule, &analysis.settings.select, &analysis.settings.ignore)
+        else {
+            continue;
+        };
+        let mut cx = rules::Context::new(&analysis, rule, severity);
+        (rule.check)(&mut cx);
+        diagnostics.extend(cx.into_diagnostics());
+    }
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| d.primary.map(|s| analysis.inputs.sources.to_host(s).0);
+        key(a).cmp(&key(b)).then(a.code.cmp(b.code))
+    });
+    Report {
+        analysis,
+        diagnostics,
+    }
+}

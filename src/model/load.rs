@@ -116,6 +116,14 @@ impl Inputs {
         if text.trim().is_empty() {
             return;
         }
+        let first_new = self.sources.len();
+        self.add_text_inner(path, text);
+        for id in first_new..self.sources.len() {
+            self.redact_url_passwords(SourceId(id as u32));
+        }
+    }
+
+    fn add_text_inner(&mut self, path: PathBuf, text: String) {
         let toml_doc = toml::parse(&text);
         if toml_doc.errors.is_empty() && !toml_doc.root.entries().is_empty() {
             let id = self.sources.add(path, text, Origin::File);
@@ -163,6 +171,7 @@ impl Inputs {
     }
 
     fn add_toml_config(&mut self, source: SourceId, root: Node, origin: ConfigOrigin) {
+        self.redact_secret_keys(source, &root);
         if !is_runner_config(&root) {
             if origin == ConfigOrigin::File {
                 self.problem(ProblemKind::Unrecognised, source, TextRange::empty_at(0),
@@ -224,6 +233,7 @@ impl Inputs {
     }
 
     fn add_helm_values(&mut self, source: SourceId, root: Node) {
+        self.redact_secret_keys(source, &root);
         if let Some(config) = root.at(&["runners".into(), "config".into()]) {
             self.add_embedded_config(
                 source,
@@ -333,6 +343,11 @@ impl Inputs {
                 self.typed(source, &node, ObjectKind::ConfigMap)
             }
             ("", "Secret") => {
+                for key in ["data", "stringData"] {
+                    for entry in node.get(key).map(Node::entries).unwrap_or(&[]) {
+                        self.sources.redact(Span::new(source, entry.value.range));
+                    }
+                }
                 let secret = secret_ref(&node);
                 redact_secret(&mut node);
                 Some(ObjectKind::Secret(secret))
@@ -343,6 +358,41 @@ impl Inputs {
             self.cluster
                 .objects
                 .push(ClusterObject { source, node, kind });
+        }
+    }
+
+    /// Masks the values of keys that hold credentials, wherever they sit in the tree.
+    fn redact_secret_keys(&mut self, source: SourceId, node: &Node) {
+        for entry in node.entries() {
+            if is_secret_key(&entry.key) && !entry.value.is_map() {
+                self.sources.redact(Span::new(source, entry.value.range));
+            } else {
+                self.redact_secret_keys(source, &entry.value);
+            }
+        }
+        for item in node.items() {
+            self.redact_secret_keys(source, item);
+        }
+    }
+
+    /// Masks the password of every `scheme://user:password@host` in a file.
+    fn redact_url_passwords(&mut self, source: SourceId) {
+        let text = &self.sources.get(source).text;
+        let mut ranges = Vec::new();
+        for (at, _) in text.match_indices("://") {
+            let rest = &text[at + 3..];
+            let authority_end = rest
+                .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
+                .unwrap_or(rest.len());
+            let authority = &rest[..authority_end];
+            if let (Some(colon), Some(arobase)) = (authority.find(':'), authority.rfind('@'))
+                && colon < arobase
+            {
+                ranges.push(TextRange::new(at + 3 + colon + 1, at + 3 + arobase));
+            }
+        }
+        for range in ranges {
+            self.sources.redact(Span::new(source, range));
         }
     }
 
@@ -393,15 +443,37 @@ fn secret_ref(node: &Node) -> SecretRef {
 fn redact_secret(node: &mut Node) {
     if let Value::Map(entries) = &mut node.value {
         for Entry { key, value, .. } in entries.iter_mut() {
-            if key == "data" || key == "stringData" {
-                if let Value::Map(items) = &mut value.value {
-                    for item in items {
-                        item.value.value = Value::Str("<redacted>".into(), StrStyle::Plain);
-                    }
+            if (key == "data" || key == "stringData")
+                && let Value::Map(items) = &mut value.value
+            {
+                for item in items {
+                    item.value.value = Value::Str("<redacted>".into(), StrStyle::Plain);
                 }
             }
         }
     }
+}
+
+/// Keys whose values are credentials (runner tokens, cache and registry keys, passwords).
+fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase().replace(['_', '-'], "");
+    matches!(
+        key.as_str(),
+        "token"
+            | "runnertoken"
+            | "runnerregistrationtoken"
+            | "registrationtoken"
+            | "accesskey"
+            | "secretkey"
+            | "accountkey"
+            | "sessiontoken"
+            | "password"
+            | "privatekey"
+            | "clientsecret"
+            | "auth"
+            | "auths"
+            | "dockerconfigjson"
+    )
 }
 
 fn is_runner_config(root: &Node) -> bool {

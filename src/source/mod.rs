@@ -100,6 +100,38 @@ pub struct SourceFile {
     pub text: String,
     pub lines: LineIndex,
     pub origin: Origin,
+    /// Ranges holding secret values (tokens, keys, passwords), masked whenever text is shown.
+    pub redactions: Vec<TextRange>,
+}
+
+impl SourceFile {
+    /// The text with every secret value masked byte for byte, so offsets stay valid.
+    pub fn display_text(&self) -> std::borrow::Cow<'_, str> {
+        if self.redactions.is_empty() {
+            return std::borrow::Cow::Borrowed(&self.text);
+        }
+        let mut bytes = self.text.clone().into_bytes();
+        for range in &self.redactions {
+            let end = (range.end as usize).min(bytes.len());
+            for b in &mut bytes[(range.start as usize).min(end)..end] {
+                if *b != b'\n' {
+                    *b = b'*';
+                }
+            }
+        }
+        // Masking replaces whole multi-byte characters byte by byte with ASCII, so the result
+        // is still UTF-8 unless a range cut a character; fall back to a lossy copy then.
+        std::borrow::Cow::Owned(
+            String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        )
+    }
+
+    /// Masks the secret values in a piece of this file's text given by range.
+    pub fn display_slice(&self, range: TextRange) -> String {
+        let text = self.display_text();
+        text.get(range.as_range()).unwrap_or("").to_string()
+    }
 }
 
 /// Every source read in one run. Embedded sources are added after their host.
@@ -122,8 +154,22 @@ impl Sources {
             text,
             lines,
             origin,
+            redactions: Vec::new(),
         });
         id
+    }
+
+    /// Marks a span as secret; the mark lands on the file the user wrote, where text is shown.
+    pub fn redact(&mut self, span: Span) {
+        self.files[span.source.0 as usize]
+            .redactions
+            .push(span.range);
+        let (host, _) = self.to_host(span);
+        if host.source != span.source {
+            self.files[host.source.0 as usize]
+                .redactions
+                .push(host.range);
+        }
     }
 
     pub fn get(&self, id: SourceId) -> &SourceFile {

@@ -1,0 +1,170 @@
+//! Flag definitions (clap derive) and their conversion into validated [`Settings`].
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use runner_doctor::diagnostic::Severity;
+use runner_doctor::settings::Settings;
+use runner_doctor::source::discover::DEFAULT_MAX_INPUT_SIZE;
+
+/// Predicts how GitLab Runner's Kubernetes executor job pods will fail on OpenShift and
+/// Kubernetes, and how to fix it.
+#[derive(Debug, Parser)]
+#[command(name = "runner-doctor", version, about, long_about = None)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check runner configs and cluster objects, and report what will fail.
+    Check(CheckArgs),
+    /// List every rule.
+    Rules,
+    /// Show a rule's documentation.
+    Explain {
+        /// A rule code (`RD401`) or name.
+        rule: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Files or directories to read (recursively); `-` reads standard input.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+    /// Run only these rules (code, code prefix, name or group); repeatable.
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Do not run these rules (code, code prefix, name or group); repeatable.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// When to use colour.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// What the prediction assumes.
+#[derive(Debug, clap::Args)]
+pub struct ModelArgs {
+    /// The GitLab Runner version to model (default: the newest known).
+    #[arg(long)]
+    pub runner_version: Option<String>,
+    /// The platform: `openshift-4.N` or `kubernetes` (default: openshift-4.14).
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Override an assumption, e.g. `volume.team-runner-cache.root=0:0:0777`; repeatable.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub assume: Vec<String>,
+    /// Largest input file read, in bytes.
+    #[arg(long, default_value_t = DEFAULT_MAX_INPUT_SIZE)]
+    pub max_input_size: u64,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Colour on a terminal unless `NO_COLOR` is set (https://no-color.org).
+    pub fn enabled(self) -> bool {
+        use std::io::IsTerminal;
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+            }
+        }
+    }
+}
+
+impl CheckArgs {
+    /// Validates the flags into library settings.
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let mut settings = self.model.settings()?;
+        settings.select = self.select.clone();
+        settings.ignore = self.ignore.clone();
+        settings.fail_on = match self.fail_on {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+            // Nothing is above "error"; `never` is handled by the caller.
+            FailOn::Never => Severity::Error,
+        };
+        Ok(settings)
+    }
+}
+
+impl ModelArgs {
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let runner_version = self
+            .runner_version
+            .as_deref()
+            .map(parse_version)
+            .transpose()?;
+        if let Some(platform) = &self.platform {
+            let known = platform == "kubernetes"
+                || platform
+                    .strip_prefix("openshift-4.")
+                    .is_some_and(|minor| minor.parse::<u32>().is_ok());
+            if !known {
+                bail!("unknown platform `{platform}`; expected `openshift-4.N` or `kubernetes`");
+            }
+        }
+        let mut assume = Vec::new();
+        for item in &self.assume {
+            let (key, value) = item
+                .split_once('=')
+                .with_context(|| format!("`--assume {item}` is not KEY=VALUE"))?;
+            assume.push((key.trim().to_string(), value.trim().to_string()));
+        }
+        Ok(Settings {
+            runner_version,
+            platform: self.platform.clone(),
+            assume,
+            ..Settings::default()
+        })
+    }
+}
+
+/// Accepts `17.11`, `v18.4.1`, `18`: the runner's own tags are `vX.Y.Z`.
+fn parse_version(text: &str) -> anyhow::Result<semver::Version> {
+    let trimmed = text.trim().trim_start_matches('v');
+    let padded = match trimmed.matches('.').count() {
+        0 => format!("{trimmed}.0.0"),
+        1 => format!("{trimmed}.0"),
+        _ => trimmed.to_string(),
+    };
+    semver::Version::parse(&padded)
+        .with_context(|| format!("`{text}` is not a runner version (expected X.Y or X.Y.Z)"))
+}

@@ -1,0 +1,192 @@
+//! The rule registry: every rule's identity, group, documentation and check function.
+//!
+//! A rule lives in its own file under `rules/<area>/`, declared with [`declare_rule!`] so that
+//! its doc comment becomes its documentation (for `explain`, the generated docs and SARIF).
+//! Rules read the analysis through [`Context`] and report; they never print.
+
+pub mod context;
+
+mod input;
+
+pub use context::Context;
+
+use crate::diagnostic::Severity;
+
+/// A rule's group sets its default level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Group {
+    /// Something will fail: error.
+    Correctness,
+    /// Probably wrong or needless: warning.
+    Suspicious,
+    /// Works, but exposes something: warning.
+    Security,
+    /// Worth knowing; nothing fails: info.
+    Advice,
+    /// Opinionated; off unless selected.
+    Pedantic,
+}
+
+impl Group {
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Correctness => "correctness",
+            Group::Suspicious => "suspicious",
+            Group::Security => "security",
+            Group::Advice => "advice",
+            Group::Pedantic => "pedantic",
+        }
+    }
+
+    /// The default severity, `None` when the group is off by default.
+    pub fn default_severity(self) -> Option<Severity> {
+        match self {
+            Group::Correctness => Some(Severity::Error),
+            Group::Suspicious | Group::Security => Some(Severity::Warning),
+            Group::Advice => Some(Severity::Info),
+            Group::Pedantic => None,
+        }
+    }
+}
+
+/// Whether a rule can offer a fix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixAvailability {
+    None,
+    Sometimes,
+    Always,
+}
+
+/// A rule: its identity, documentation and check.
+pub struct Rule {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub group: Group,
+    pub fix: FixAvailability,
+    /// The rule's doc comment, in Markdown.
+    pub docs: &'static str,
+    pub check: fn(&mut Context),
+    pub file: &'static str,
+    pub line: u32,
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}[{}]", self.code, self.name)
+    }
+}
+
+impl Rule {
+    /// The first sentence of "What it does", for listings.
+    pub fn summary(&self) -> &'static str {
+        let after = self
+            .docs
+            .split("## What it does")
+            .nth(1)
+            .unwrap_or(self.docs)
+            .trim_start();
+        after.split("\n\n").next().unwrap_or("").trim()
+    }
+
+    /// Whether a selector (code, code prefix, name or group) designates this rule.
+    pub fn matches(&self, selector: &str) -> bool {
+        selector == "ALL"
+            || self.code.starts_with(selector)
+            || self.name == selector
+            || self.group.name() == selector
+    }
+}
+
+/// Declares a rule whose doc comment is its documentation.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub static $NAME:ident = {
+            code: $code:literal,
+            name: $name:literal,
+            group: $group:ident,
+            fix: $fix:ident,
+        }
+    ) => {
+        $(#[doc = $doc])*
+        pub static $NAME: $crate::rules::Rule = $crate::rules::Rule {
+            code: $code,
+            name: $name,
+            group: $crate::rules::Group::$group,
+            fix: $crate::rules::FixAvailability::$fix,
+            docs: concat!($($doc, "\n"),*),
+            check,
+            file: file!(),
+            line: line!(),
+        };
+    };
+}
+pub(crate) use declare_rule;
+
+/// Every rule, sorted by code.
+pub static RULES: &[&Rule] = &[
+    &input::unreadable_input::UNREADABLE_INPUT,
+    &input::invalid_toml::INVALID_TOML,
+    &input::invalid_yaml::INVALID_YAML,
+    &input::invalid_object::INVALID_OBJECT,
+    &input::unrecognised_input::UNRECOGNISED_INPUT,
+    &input::unrendered_template::UNRENDERED_TEMPLATE,
+];
+
+/// Finds a rule by code or name.
+pub fn find(code_or_name: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+}
+
+/// The severity a rule runs at under the selection, `None` when it does not run.
+pub fn effective_severity(rule: &Rule, select: &[String], ignore: &[String]) -> Option<Severity> {
+    if ignore.iter().any(|s| rule.matches(s)) {
+        return None;
+    }
+    let selected = select.iter().any(|s| rule.matches(s));
+    match rule.group.default_severity() {
+        Some(severity) if select.is_empty() || selected => Some(severity),
+        None if selected => Some(Severity::Info),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_sorted() {
+        for pair in RULES.windows(2) {
+            assert!(
+                pair[0].code < pair[1].code,
+                "{:?} before {:?}",
+                pair[0],
+                pair[1]
+            );
+        }
+        let mut names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), RULES.len());
+    }
+
+    #[test]
+    fn every_rule_documents_itself() {
+        for rule in RULES {
+            for section in ["## What it does", "## Why is this bad?", "## Example"] {
+                assert!(rule.docs.contains(section), "{rule:?} lacks `{section}`");
+            }
+            assert!(!rule.summary().is_empty(), "{rule:?} has no summary");
+            assert!(
+                rule.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{rule:?} name is not kebab-case"
+            );
+        }
+    }
+}
