@@ -7,3 +7,4 @@
 pub mod cluster;
 pub mod load;
 pub mod scc;
+pub mod schema;

@@ -6,6 +6,7 @@
 
 pub mod context;
 
+mod config;
 mod input;
 
 pub use context::Context;
@@ -131,6 +132,10 @@ pub static RULES: &[&Rule] = &[
     &input::invalid_object::INVALID_OBJECT,
     &input::unrecognised_input::UNRECOGNISED_INPUT,
     &input::unrendered_template::UNRENDERED_TEMPLATE,
+    &config::unknown_config_key::UNKNOWN_CONFIG_KEY,
+    &config::wrong_config_type::WRONG_CONFIG_TYPE,
+    &config::removed_config_key::REMOVED_CONFIG_KEY,
+    &config::docker_only_key::DOCKER_ONLY_KEY,
 ];
 
 /// Finds a rule by code or name.

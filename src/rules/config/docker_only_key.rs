@@ -1,0 +1,58 @@
+use crate::model::schema::{DOCKER_ONLY_KEYS, SchemaIssue};
+use crate::rules::{Context, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a key of the Docker executor's `[runners.docker]` table written under
+    /// `[runners.kubernetes]` (`tls_verify`, `shm_size`, `network_mode`, …).
+    ///
+    /// ## Why is this bad?
+    /// The Kubernetes executor has no such setting and ignores the key without a word, so the
+    /// behaviour it was copied for never happens.
+    ///
+    /// ## Example
+    /// ```toml
+    /// [[runners]]
+    ///   executor = "kubernetes"
+    ///   [runners.kubernetes]
+    ///     tls_verify = false
+    /// ```
+    ///
+    /// Use instead: remove the key; on Kubernetes, configure TLS through the `tls-ca-file` of
+    /// `[[runners]]` or the image's trust store.
+    /// ```toml
+    /// [[runners]]
+    ///   executor = "kubernetes"
+    ///   [runners.kubernetes]
+    ///     namespace = "ci"
+    /// ```
+    pub static DOCKER_ONLY_KEY = {
+        code: "RD104",
+        name: "docker-only-key",
+        group: Suspicious,
+        fix: None,
+    }
+}
+
+fn check(cx: &mut Context) {
+    for (config, issue) in super::schema_issues(&cx.analysis.inputs.configs) {
+        let SchemaIssue::Unknown {
+            table, key, path, ..
+        } = issue
+        else {
+            continue;
+        };
+        if table != "runners.kubernetes" || !DOCKER_ONLY_KEYS.contains(&key.as_str()) {
+            continue;
+        }
+        let Some((key_span, _)) = super::key_spans(config, &path) else {
+            continue;
+        };
+        cx.report(
+            Some(key_span),
+            format!("`{key}` is a `[runners.docker]` setting; the Kubernetes executor ignores it"),
+        )
+        .primary_label("Docker executor key")
+        .help(format!("remove `{key}` from `[runners.kubernetes]`"));
+    }
+}

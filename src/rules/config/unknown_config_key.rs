@@ -1,0 +1,127 @@
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::model::schema::{
+    DOCKER_ONLY_KEYS, SchemaIssue, edit_distance, suggest, tables_with_key,
+};
+use crate::rules::{Context, declare_rule};
+use crate::source::Span;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a key or table that GitLab Runner does not know in the table where it is
+    /// written, with the closest valid key ("did you mean") and the keys the table accepts.
+    ///
+    /// ## Why is this bad?
+    /// The runner decodes `config.toml` with BurntSushi/toml and silently ignores unknown keys:
+    /// a misspelt `fs_grup` or `[runners.kubernetes.pod_securty_context]` simply has no
+    /// effect, and nothing in the runner's log says so. A key placed in the wrong table
+    /// (`fs_group` under a container security context) is ignored the same way.
+    ///
+    /// ## Example
+    /// ```toml
+    /// [[runners]]
+    ///   executor = "kubernetes"
+    ///   [runners.kubernetes]
+    ///     namspace = "ci"
+    /// ```
+    ///
+    /// Use instead:
+    /// ```toml
+    /// [[runners]]
+    ///   executor = "kubernetes"
+    ///   [runners.kubernetes]
+    ///     namespace = "ci"
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Renaming to the suggested key is safe, except in security tables (security contexts,
+    /// `privileged`, capabilities) where turning the key on changes what the pod may do: there
+    /// the fix is unsafe.
+    ///
+    /// ## References
+    /// - [Advanced configuration](https://docs.gitlab.com/runner/configuration/advanced-configuration/)
+    /// - `gitlab-runner lint` reports undecoded keys from runner 17.x on.
+    pub static UNKNOWN_CONFIG_KEY = {
+        code: "RD101",
+        name: "unknown-config-key",
+        group: Correctness,
+        fix: Sometimes,
+    }
+}
+
+fn check(cx: &mut Context) {
+    let sources = &cx.analysis.inputs.sources;
+    for (config, issue) in super::schema_issues(&cx.analysis.inputs.configs) {
+        let SchemaIssue::Unknown {
+            table,
+            table_schema,
+            key,
+            path,
+        } = issue
+        else {
+            continue;
+        };
+        if table == "runners.kubernetes" && DOCKER_ONLY_KEYS.contains(&key.as_str()) {
+            continue; // reported by docker-only-key
+        }
+        let Some((key_span, _)) = super::key_spans(config, &path) else {
+            continue;
+        };
+        let mut names: Vec<&'static str> = table_schema.keys.iter().map(|k| k.name).collect();
+        let suggestion = suggest(&key, &names);
+        let fix = suggestion.map(|suggestion| {
+            let range = super::key_text_range(&sources.get(config.source).text, key_span.range);
+            let security = table.contains("security_context")
+                || ["privileged", "allow_privilege_escalation", "cap_add"].contains(&suggestion);
+            let applicability = if !sources.to_host(key_span).1 {
+                Applicability::DisplayOnly
+            } else if security {
+                Applicability::Unsafe
+            } else {
+                Applicability::Safe
+            };
+            Fix {
+                title: format!("rename `{key}` to `{suggestion}`"),
+                edits: vec![Edit {
+                    span: Span::new(key_span.source, range),
+                    replacement: suggestion.to_string(),
+                }],
+                applicability,
+            }
+        });
+        let home = tables_with_key(&key, table_schema).first().map(|t| t.path);
+        // The closest keys first: in a table of a hundred keys, those are the useful ones.
+        names.sort_by_key(|n| (edit_distance(&key.to_ascii_lowercase(), n), *n));
+        let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
+        let more = names.len().saturating_sub(8);
+
+        let diagnostic = cx.report(
+            Some(key_span),
+            format!(
+                "unknown key `{key}` in {}; GitLab Runner ignores it without a warning",
+                super::table_name(&table)
+            ),
+        );
+        diagnostic.primary_label("not a key of this table");
+        diagnostic.note(format!(
+            "valid keys here: {}{}",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+        match (suggestion, home) {
+            (Some(suggestion), _) => {
+                diagnostic.help(format!("did you mean `{suggestion}`?"));
+            }
+            (None, Some(home)) => {
+                diagnostic.help(format!("`{key}` belongs in `[{home}]`; move it there"));
+            }
+            (None, None) => {}
+        }
+        if let Some(fix) = fix {
+            diagnostic.fix(fix);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+use crate::model::schema::SchemaIssue;
+use crate::rules::{Context, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a runner config value whose type is not the one GitLab Runner expects: a string
+    /// where a boolean or number belongs (`privileged = "true"`, `fs_group = "1000"`), a single
+    /// table where an array of tables belongs.
+    ///
+    /// ## Why is this bad?
+    /// BurntSushi/toml refuses to decode a value of the wrong type, so the runner rejects the
+    /// whole file: it does not start, or keeps the previous configuration after a reload.
+    ///
+    /// ## Example
+    /// ```toml
+    /// [[runners]]
+    ///   [runners.kubernetes]
+    ///     privileged = "false"
+    /// ```
+    ///
+    /// Use instead:
+    /// ```toml
+    /// [[runners]]
+    ///   [runners.kubernetes]
+    ///     privileged = false
+    /// ```
+    pub static WRONG_CONFIG_TYPE = {
+        code: "RD102",
+        name: "wrong-config-type",
+        group: Correctness,
+        fix: None,
+    }
+}
+
+fn check(cx: &mut Context) {
+    for (config, issue) in super::schema_issues(&cx.analysis.inputs.configs) {
+        let SchemaIssue::WrongType {
+            table,
+            key,
+            found,
+            path,
+        } = issue
+        else {
+            continue;
+        };
+        let Some((_, whole)) = super::key_spans(config, &path) else {
+            continue;
+        };
+        cx.report(
+            Some(whole),
+            format!(
+                "`{}` in {} must be {}, not a {found}; GitLab Runner refuses to load this config",
+                key.name,
+                super::table_name(&table),
+                key.ty.describe()
+            ),
+        )
+        .help(format!("write `{}` as {}", key.name, key.ty.describe()));
+    }
+}
