@@ -6,5 +6,6 @@
 
 pub mod cluster;
 pub mod load;
+pub mod pipeline;
 pub mod scc;
 pub mod schema;

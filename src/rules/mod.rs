@@ -8,6 +8,8 @@ pub mod context;
 
 mod config;
 mod input;
+mod network;
+mod volumes;
 
 pub use context::Context;
 
@@ -136,6 +138,11 @@ pub static RULES: &[&Rule] = &[
     &config::wrong_config_type::WRONG_CONFIG_TYPE,
     &config::removed_config_key::REMOVED_CONFIG_KEY,
     &config::docker_only_key::DOCKER_ONLY_KEY,
+    &config::session_server_without_listen_address::SESSION_SERVER_WITHOUT_LISTEN_ADDRESS,
+    &config::cache_shared_without_type::CACHE_SHARED_WITHOUT_TYPE,
+    &volumes::needless_mount_propagation::NEEDLESS_MOUNT_PROPAGATION,
+    &network::proxy_single_case::PROXY_SINGLE_CASE,
+    &network::no_proxy_misses_cluster::NO_PROXY_MISSES_CLUSTER,
 ];
 
 /// Finds a rule by code or name.

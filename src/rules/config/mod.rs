@@ -1,7 +1,9 @@
 //! `RD1xx`: the runner configuration itself — keys the runner ignores, wrong types, removed keys.
 
+pub(crate) mod cache_shared_without_type;
 pub(crate) mod docker_only_key;
 pub(crate) mod removed_config_key;
+pub(crate) mod session_server_without_listen_address;
 pub(crate) mod unknown_config_key;
 pub(crate) mod wrong_config_type;
 

@@ -1,0 +1,3 @@
+//! `RD4xx`: volumes and permissions — who can write where once kubelet has set a volume up.
+
+pub(crate) mod needless_mount_propagation;
