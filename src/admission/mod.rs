@@ -623,3 +623,182 @@ fn normalized(pod: &Pod) -> Pod {
     }
     p
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, RoleBinding};
+
+    fn ns() -> Namespace {
+        serde_json::from_value(
+            serde_json::json!({"metadata": {"name": "ci", "annotations": {
+            "openshift.io/sa.scc.uid-range": "1000680000/10000",
+            "openshift.io/sa.scc.supplemental-groups": "1000680000/10000",
+            "openshift.io/sa.scc.mcs": "s0:c26,c15"}}}),
+        )
+        .expect("namespace")
+    }
+
+    fn root_pod() -> Pod {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "job", "namespace": "ci"},
+            "spec": {"serviceAccountName": "gitlab-runner",
+                     "securityContext": {"runAsUser": 0},
+                     "containers": [{"name": "build", "image": "ruby"}]}}))
+        .expect("pod")
+    }
+
+    /// The default 4.14 RBAC (restricted-v2 for system:authenticated), plus optional extras.
+    fn rbac(with_anyuid_for_sa: bool) -> RbacAuthorizer {
+        let role = |scc: &str| -> ClusterRole {
+            serde_json::from_value(serde_json::json!({
+                "metadata": {"name": format!("system:openshift:scc:{scc}")},
+                "rules": [{"apiGroups": ["security.openshift.io"],
+                           "resources": ["securitycontextconstraints"],
+                           "resourceNames": [scc], "verbs": ["use"]}]}))
+            .expect("role")
+        };
+        let mut a = RbacAuthorizer::new();
+        a.add_cluster_role(role("restricted-v2"))
+            .add_cluster_role(role("anyuid"));
+        a.add_cluster_role_binding(
+            serde_json::from_value::<ClusterRoleBinding>(serde_json::json!({
+                "metadata": {"name": "system:openshift:scc:restricted-v2"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                            "name": "system:openshift:scc:restricted-v2"},
+                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
+                              "name": "system:authenticated"}]}))
+            .expect("crb"),
+        );
+        if with_anyuid_for_sa {
+            // What `oc adm policy add-scc-to-user anyuid -z gitlab-runner -n ci` creates.
+            a.add_role_binding(
+                serde_json::from_value::<RoleBinding>(serde_json::json!({
+                    "metadata": {"name": "system:openshift:scc:anyuid", "namespace": "ci"},
+                    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                                "name": "system:openshift:scc:anyuid"},
+                    "subjects": [{"kind": "ServiceAccount", "name": "gitlab-runner",
+                                  "namespace": "ci"}]}))
+                .expect("rb"),
+            );
+        }
+        a
+    }
+
+    fn run(authz: &dyn Authorizer, pod: &Pod, operation: Operation) -> AdmissionOutcome {
+        let sccs = SccSet::platform("openshift-4.14").expect("embedded set");
+        let ns = ns();
+        // A human user: grants to the pod's ServiceAccount still count.
+        let user = UserInfo::new("alice", ["system:authenticated"]);
+        admit(&AdmissionRequest {
+            pod,
+            namespace: Some(&ns),
+            namespace_name: None,
+            user: &user,
+            authorizer: authz,
+            sccs: &sccs,
+            operation,
+            options: AdmissionOptions::default(),
+        })
+    }
+
+    #[test]
+    fn rbac_grant_to_the_pod_service_account_admits_by_anyuid() {
+        let out = run(&rbac(true), &root_pod(), Operation::Create);
+        assert_eq!(out.scc(), Some("anyuid"));
+        let pod = out.pod().expect("admitted pod");
+        let ann = pod.metadata.annotations.as_ref().expect("annotations");
+        assert_eq!(ann.get(SCC_ANNOTATION).map(String::as_str), Some("anyuid"));
+    }
+
+    #[test]
+    fn rejection_keeps_structured_reasons_pointing_at_the_pod_field() {
+        let out = run(&rbac(false), &root_pod(), Operation::Create);
+        let err = out.error().expect("rejected");
+        assert!(err.starts_with("pods \"job\" is forbidden: unable to validate against any security context constraint: [provider \"anyuid\": Forbidden: not usable by user or serviceaccount, provider restricted-v2: .containers[0].runAsUser: Invalid value: 0: must be in the ranges: [1000680000, 1000689999]"), "{err}");
+        let r = out
+            .reasons()
+            .find(|r| r.scc == "restricted-v2")
+            .expect("a restricted-v2 reason");
+        // The value is inherited from the pod, so the reason points at the pod-level field.
+        assert_eq!(r.field, "spec.securityContext.runAsUser");
+        assert_eq!(r.container.as_deref(), Some("build"));
+        assert_eq!(r.detail, "must be in the ranges: [1000680000, 1000689999]");
+        assert!(out.attempts[0].reasons[0].is_not_usable());
+        assert_eq!(out.attempts[0].result, AttemptResult::NotUsable);
+    }
+
+    #[test]
+    fn validate_accepts_the_admitted_pod_unchanged() {
+        let mut pod = root_pod();
+        if let Some(sc) = pod.spec.as_mut().and_then(|s| s.security_context.as_mut()) {
+            sc.run_as_user = None;
+        }
+        let created = run(&rbac(false), &pod, Operation::Create);
+        assert_eq!(created.scc(), Some("restricted-v2"));
+        let admitted = created.pod().expect("pod").clone();
+        let validated = run(&rbac(false), &admitted, Operation::Validate);
+        assert_eq!(validated.scc(), Some("restricted-v2"));
+        assert_eq!(validated.pod(), Some(&admitted));
+    }
+
+    #[test]
+    fn missing_standard_sccs_refuse_unless_switched_off() {
+        let sccs = SccSet::new(
+            platform::default_sccs("openshift-4.14")
+                .expect("set")
+                .into_iter()
+                .filter(|s| s.name() != "nonroot" && s.name() != "anyuid"),
+        );
+        let ns = ns();
+        let user = UserInfo::new("alice", ["system:authenticated"]);
+        let authz = rbac(false);
+        let pod = root_pod();
+        let mut req = AdmissionRequest {
+            pod: &pod,
+            namespace: Some(&ns),
+            namespace_name: None,
+            user: &user,
+            authorizer: &authz,
+            sccs: &sccs,
+            operation: Operation::Create,
+            options: AdmissionOptions::default(),
+        };
+        assert_eq!(
+            admit(&req).error(),
+            Some(
+                "pods \"job\" is forbidden: securitycontextconstraints.security.openshift.io cache is missing anyuid, nonroot"
+            )
+        );
+        req.options.require_standard_sccs = false;
+        assert!(
+            admit(&req)
+                .error()
+                .is_some_and(|e| e.contains("unable to validate"))
+        );
+    }
+
+    #[test]
+    fn missing_namespace_is_a_precondition_failure() {
+        let sccs = SccSet::platform("openshift-4.14").expect("set");
+        let user = UserInfo::new("alice", ["system:authenticated"]);
+        let pod = root_pod();
+        let out = admit(&AdmissionRequest {
+            pod: &pod,
+            namespace: None,
+            namespace_name: None,
+            user: &user,
+            authorizer: &DenyAll,
+            sccs: &sccs,
+            operation: Operation::Create,
+            options: AdmissionOptions::default(),
+        });
+        assert_eq!(
+            out.decision,
+            Decision::Rejected {
+                error: "pods \"job\" is forbidden: error fetching namespace \"ci\": namespace \"ci\" not found".into(),
+                kind: RejectionKind::Precondition,
+            }
+        );
+    }
+}

@@ -8,8 +8,7 @@
 //! the internal API's `PodSecurityContext.HostNetwork/HostPID/HostIPC` are read from the v1 spec.
 
 use k8s_openapi::api::core::v1::{
-    Capabilities, ContainerPort, Pod, PodSecurityContext, SELinuxOptions, SeccompProfile,
-    SecurityContext, Volume,
+    Capabilities, ContainerPort, Pod, SELinuxOptions, SeccompProfile, SecurityContext, Volume,
 };
 
 use super::namespace::NamespaceView;
@@ -702,10 +701,12 @@ impl<'a> Provider<'a> {
         let path = format!("{root}.{}[{}]", slot.kind.json_name(), slot.index);
         let field = format!("spec.{}[{}]", slot.kind.json_name(), slot.index);
         let scc = self.name();
-        let mk = |tail: &str, field_tail: &str, kind: ReasonKind, detail: &str| Reason {
+        // `field_at` is the canonical pod field: the container's own, or the pod-level field
+        // when the container inherits the value from there.
+        let mk = |tail: &str, field_at: &str, kind: ReasonKind, detail: &str| Reason {
             scc: scc.to_owned(),
             path: format!("{path}.{tail}"),
-            field: format!("{field}.{field_tail}"),
+            field: field_at.to_owned(),
             container: Some(name.to_owned()),
             kind,
             detail: detail.to_owned(),
@@ -717,32 +718,39 @@ impl<'a> Provider<'a> {
         let non_root = csc
             .and_then(|c| c.run_as_non_root)
             .or(pod_sc.and_then(|p| p.run_as_non_root));
+        let own_or_pod = |own: bool, pod_has: bool, leaf: &str| {
+            if !own && pod_has {
+                format!("spec.securityContext.{leaf}")
+            } else {
+                format!("{field}.securityContext.{leaf}")
+            }
+        };
+        let uid_field = own_or_pod(
+            csc.and_then(|c| c.run_as_user).is_some(),
+            pod_sc.and_then(|p| p.run_as_user).is_some(),
+            "runAsUser",
+        );
+        let non_root_field = own_or_pod(
+            csc.and_then(|c| c.run_as_non_root).is_some(),
+            pod_sc.and_then(|p| p.run_as_non_root).is_some(),
+            "runAsNonRoot",
+        );
         match self.user {
             UserStrat::MustRunAs(want) => match uid {
-                None => errs.push(mk(
-                    "runAsUser",
-                    "securityContext.runAsUser",
-                    ReasonKind::Required,
-                    "",
-                )),
+                None => errs.push(mk("runAsUser", &uid_field, ReasonKind::Required, "")),
                 Some(u) if u != want => errs.push(mk(
                     "runAsUser",
-                    "securityContext.runAsUser",
+                    &uid_field,
                     ReasonKind::Invalid(GoValue::Int(u)),
                     &format!("must be: {want}"),
                 )),
                 Some(_) => {}
             },
             UserStrat::Range(min, max) => match uid {
-                None => errs.push(mk(
-                    "runAsUser",
-                    "securityContext.runAsUser",
-                    ReasonKind::Required,
-                    "",
-                )),
+                None => errs.push(mk("runAsUser", &uid_field, ReasonKind::Required, "")),
                 Some(u) if u < min || u > max => errs.push(mk(
                     "runAsUser",
-                    "securityContext.runAsUser",
+                    &uid_field,
                     ReasonKind::Invalid(GoValue::Int(u)),
                     &format!("must be in the ranges: [{min}, {max}]"),
                 )),
@@ -752,21 +760,21 @@ impl<'a> Provider<'a> {
                 if non_root.is_none() && uid.is_none() {
                     errs.push(mk(
                         "runAsNonRoot",
-                        "securityContext.runAsNonRoot",
+                        &non_root_field,
                         ReasonKind::Required,
                         "must be true",
                     ));
                 } else if non_root == Some(false) {
                     errs.push(mk(
                         "runAsNonRoot",
-                        "securityContext.runAsNonRoot",
+                        &non_root_field,
                         ReasonKind::Invalid(GoValue::Bool(false)),
                         "must be true",
                     ));
                 } else if uid == Some(0) {
                     errs.push(mk(
                         "runAsUser",
-                        "securityContext.runAsUser",
+                        &uid_field,
                         ReasonKind::Invalid(GoValue::Int(0)),
                         "running with the root UID is forbidden",
                     ));
@@ -775,13 +783,16 @@ impl<'a> Provider<'a> {
             UserStrat::Any => {}
         }
 
-        let selinux = csc
-            .and_then(|c| c.se_linux_options.as_ref())
-            .or(pod_sc.and_then(|p| p.se_linux_options.as_ref()));
+        let own_selinux = csc.and_then(|c| c.se_linux_options.as_ref());
+        let pod_selinux = pod_sc.and_then(|p| p.se_linux_options.as_ref());
         self.validate_selinux(
-            selinux,
+            own_selinux.or(pod_selinux),
             &format!("{path}.seLinuxOptions"),
-            &format!("{field}.securityContext.seLinuxOptions"),
+            &own_or_pod(
+                own_selinux.is_some(),
+                pod_selinux.is_some(),
+                "seLinuxOptions",
+            ),
             Some(name),
             errs,
         );
@@ -790,26 +801,33 @@ impl<'a> Provider<'a> {
         // else pod annotation.
         let annotations = pod.metadata.annotations.as_ref();
         let key = format!("{SECCOMP_CONTAINER_ANNOTATION_PREFIX}{name}");
-        let profile = csc
-            .and_then(|c| c.seccomp_profile.as_ref())
-            .map(annotation_for_field)
-            .or_else(|| annotations.and_then(|a| a.get(&key)).cloned())
-            .or_else(|| {
-                pod_sc
-                    .and_then(|p| p.seccomp_profile.as_ref())
-                    .map(annotation_for_field)
-            })
-            .or_else(|| {
-                annotations
-                    .and_then(|a| a.get(SECCOMP_POD_ANNOTATION))
-                    .cloned()
-            })
-            .unwrap_or_default();
+        // The canonical field follows where the profile came from.
+        let container_field = format!("{field}.securityContext.seccompProfile");
+        let (profile, source) = if let Some(p) = csc.and_then(|c| c.seccomp_profile.as_ref()) {
+            (annotation_for_field(p), container_field)
+        } else if let Some(a) = annotations.and_then(|a| a.get(&key)) {
+            (a.clone(), format!("metadata.annotations[{key}]"))
+        } else if let Some(p) = pod_sc.and_then(|p| p.seccomp_profile.as_ref()) {
+            (
+                annotation_for_field(p),
+                "spec.securityContext.seccompProfile".to_owned(),
+            )
+        } else {
+            let a = annotations.and_then(|a| a.get(SECCOMP_POD_ANNOTATION));
+            (
+                a.cloned().unwrap_or_default(),
+                if a.is_some() {
+                    format!("metadata.annotations[{SECCOMP_POD_ANNOTATION}]")
+                } else {
+                    container_field
+                },
+            )
+        };
         if let Some(detail) = self.seccomp_violation(&profile) {
             errs.push(Reason {
                 scc: scc.to_owned(),
                 path: format!("pod.metadata.annotations[{key}]"),
-                field: format!("{field}.securityContext.seccompProfile"),
+                field: source,
                 container: Some(name.to_owned()),
                 kind: ReasonKind::Forbidden,
                 detail,
@@ -819,19 +837,19 @@ impl<'a> Provider<'a> {
         if !self.scc.allow_privileged_container && csc.and_then(|c| c.privileged) == Some(true) {
             errs.push(mk(
                 "privileged",
-                "securityContext.privileged",
+                &format!("{field}.securityContext.privileged"),
                 ReasonKind::Invalid(GoValue::Bool(true)),
                 "Privileged containers are not allowed",
             ));
         }
 
-        self.validate_capabilities(csc.and_then(|c| c.capabilities.as_ref()), &mk, errs);
+        self.validate_capabilities(csc.and_then(|c| c.capabilities.as_ref()), &field, &mk, errs);
 
         let (host_network, host_pid, host_ipc) = host_flags(pod);
         if !self.scc.allow_host_network && host_network {
             errs.push(mk(
                 "hostNetwork",
-                "hostNetwork",
+                "spec.hostNetwork",
                 ReasonKind::Invalid(GoValue::Bool(true)),
                 "Host network is not allowed to be used",
             ));
@@ -866,7 +884,7 @@ impl<'a> Provider<'a> {
         if !self.scc.allow_host_pid && host_pid {
             errs.push(mk(
                 "hostPID",
-                "hostPID",
+                "spec.hostPID",
                 ReasonKind::Invalid(GoValue::Bool(true)),
                 "Host PID is not allowed to be used",
             ));
@@ -874,7 +892,7 @@ impl<'a> Provider<'a> {
         if !self.scc.allow_host_ipc && host_ipc {
             errs.push(mk(
                 "hostIPC",
-                "hostIPC",
+                "spec.hostIPC",
                 ReasonKind::Invalid(GoValue::Bool(true)),
                 "Host IPC is not allowed to be used",
             ));
@@ -883,13 +901,13 @@ impl<'a> Provider<'a> {
             match csc.and_then(|c| c.read_only_root_filesystem) {
                 None => errs.push(mk(
                     "readOnlyRootFilesystem",
-                    "securityContext.readOnlyRootFilesystem",
+                    &format!("{field}.securityContext.readOnlyRootFilesystem"),
                     ReasonKind::Invalid(GoValue::Null),
                     "ReadOnlyRootFilesystem may not be nil and must be set to true",
                 )),
                 Some(false) => errs.push(mk(
                     "readOnlyRootFilesystem",
-                    "securityContext.readOnlyRootFilesystem",
+                    &format!("{field}.securityContext.readOnlyRootFilesystem"),
                     ReasonKind::Invalid(GoValue::Bool(false)),
                     "ReadOnlyRootFilesystem must be set to true",
                 )),
@@ -905,7 +923,7 @@ impl<'a> Provider<'a> {
             if let Some(v) = value {
                 errs.push(mk(
                     "allowPrivilegeEscalation",
-                    "securityContext.allowPrivilegeEscalation",
+                    &format!("{field}.securityContext.allowPrivilegeEscalation"),
                     ReasonKind::Invalid(v),
                     "Allowing privilege escalation for containers is not allowed",
                 ));
@@ -916,6 +934,7 @@ impl<'a> Provider<'a> {
     fn validate_capabilities(
         &self,
         caps: Option<&Capabilities>,
+        field: &str,
         mk: &dyn Fn(&str, &str, ReasonKind, &str) -> Reason,
         errs: &mut Vec<Reason>,
     ) {
@@ -925,7 +944,7 @@ impl<'a> Provider<'a> {
             if !default_add.is_empty() || !required_drop.is_empty() {
                 errs.push(mk(
                     "capabilities",
-                    "securityContext.capabilities",
+                    &format!("{field}.securityContext.capabilities"),
                     ReasonKind::Invalid(GoValue::Null),
                     "required capabilities are not set on the securityContext",
                 ));
@@ -940,7 +959,7 @@ impl<'a> Provider<'a> {
             if !default_add.contains(c) && !allowed.contains(c) {
                 errs.push(mk(
                     "capabilities.add",
-                    "securityContext.capabilities.add",
+                    &format!("{field}.securityContext.capabilities.add"),
                     ReasonKind::Invalid(GoValue::Str(c.clone())),
                     "capability may not be added",
                 ));
@@ -951,7 +970,7 @@ impl<'a> Provider<'a> {
             if !drops.contains(r) {
                 errs.push(mk(
                     "capabilities.drop",
-                    "securityContext.capabilities.drop",
+                    &format!("{field}.securityContext.capabilities.drop"),
                     ReasonKind::Invalid(GoValue::Capabilities(caps.drop.clone())),
                     &format!("{r} is required to be dropped but was not found"),
                 ));
@@ -1254,12 +1273,6 @@ fn set_slot_sc(pod: &mut Pod, slot: Slot, sc: Option<SecurityContext>) {
     if let Some(t) = target {
         *t = sc;
     }
-}
-
-/// The pod-level security context, for callers outside this module.
-#[allow(dead_code)]
-pub(crate) fn pod_security_context(pod: &Pod) -> Option<&PodSecurityContext> {
-    pod.spec.as_ref().and_then(|s| s.security_context.as_ref())
 }
 
 #[cfg(test)]
