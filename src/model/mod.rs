@@ -2,7 +2,8 @@
 //!
 //! `load` recognises each input by its content and sorts it into runner configs, cluster
 //! objects, Helm values and pipelines; `cluster` holds the typed Kubernetes and OpenShift
-//! objects. Nothing here simulates anything.
+//! objects; `scc` the OpenShift SecurityContextConstraints object; `schema` the runner
+//! config schema as data. Nothing here simulates anything.
 
 pub mod cluster;
 pub mod load;
