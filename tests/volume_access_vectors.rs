@@ -371,6 +371,7 @@ fn volume_spec(inputs: &Inputs, v: &VolumeIn) -> Result<VolumeSpec, String> {
                 .transpose()
                 .map_err(|e| e.to_string())?,
             keys: v.keys.clone().unwrap_or_default(),
+            key_modes: BTreeMap::new(),
         })
     };
     let source = match v.kind.as_str() {

@@ -11,7 +11,8 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass};
 
 use super::identity::{
-    Capabilities, ContainerSecurity, FsGroupChangePolicy, PodSecurity, SupplementalGroupsPolicy,
+    Capabilities, ContainerSecurity, FsGroupChangePolicy, Identity, IdentityError, ImageConfig,
+    PodSecurity, SupplementalGroupsPolicy, identity,
 };
 use super::mode::Mode;
 use super::volume::{
@@ -23,6 +24,9 @@ use super::{KubeVersion, Platform};
 /// The annotation some provisioners set so that pods using the PV get its gid as a
 /// supplementary group (`pkg/volume/util/util.go` `VolumeGidAnnotationKey`).
 pub const PV_GID_ANNOTATION: &str = "pv.beta.kubernetes.io/gid";
+
+/// The annotation external provisioners set on the PVs they create.
+pub const PROVISIONED_BY_ANNOTATION: &str = "pv.kubernetes.io/provisioned-by";
 
 /// Why a pod volume could not be turned into a [`VolumeSpec`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +42,18 @@ pub enum AdapterError {
         "volume `{0}` uses a claim, but neither its PersistentVolume nor a StorageClass was given"
     )]
     Unbound(String),
+    /// No container (or init container) of that name.
+    #[error("the pod has no container named `{0}`")]
+    NoContainer(String),
+    /// The container cannot start with the identity its spec asks for.
+    #[error("container `{container}`: {source}")]
+    Identity {
+        /// Container name.
+        container: String,
+        /// Why.
+        #[source]
+        source: IdentityError,
+    },
     /// A volume type this model does not cover.
     #[error("volume `{name}` is of type `{kind}`, which the access model does not cover")]
     Unsupported {
@@ -128,6 +144,36 @@ fn from_security_context(sc: &SecurityContext) -> ContainerSecurity {
     }
 }
 
+/// The process identity of the container (or init container) `name` of `pod`, given what is
+/// known of its image (see [`super::kb::image_config`] for the knowledge-base fallback) and the
+/// PV gid annotations of the pod's volumes ([`pv_gids`]). The pod must be the admitted one.
+pub fn container_identity(
+    pod: &Pod,
+    name: &str,
+    image: &ImageConfig,
+    pv_gids: &[i64],
+    version: KubeVersion,
+) -> Result<Identity, AdapterError> {
+    let spec = pod.spec.as_ref().ok_or(AdapterError::NoSpec)?;
+    let container = spec
+        .containers
+        .iter()
+        .chain(spec.init_containers.iter().flatten())
+        .find(|c| c.name == name)
+        .ok_or_else(|| AdapterError::NoContainer(name.to_owned()))?;
+    identity(
+        &pod_security(pod),
+        &container_security(container),
+        image,
+        pv_gids,
+        version,
+    )
+    .map_err(|source| AdapterError::Identity {
+        container: name.to_owned(),
+        source,
+    })
+}
+
 /// The gids of `pv.beta.kubernetes.io/gid` annotations on the PVs a pod uses; kubelet adds them
 /// to every container's groups (`GetExtraSupplementalGroupsForPod`). Unparsable values are skipped,
 /// as kubelet does.
@@ -145,12 +191,20 @@ pub fn pv_gids<'a>(pvs: impl IntoIterator<Item = &'a PersistentVolume>) -> Vec<i
         .collect()
 }
 
-fn payload(default_mode: Option<i32>, keys: Vec<String>) -> Payload {
+fn api_mode(m: Option<i32>) -> Option<Mode> {
+    m.and_then(|m| u32::try_from(m).ok()).map(Mode::new)
+}
+
+/// A payload from `defaultMode` and `(path, items[].mode)` pairs. Without `items` kubelet
+/// writes every key of the object, which we do not know here, so no key is listed.
+fn payload(default_mode: Option<i32>, items: Vec<(String, Option<i32>)>) -> Payload {
     Payload {
-        default_mode: default_mode
-            .and_then(|m| u32::try_from(m).ok())
-            .map(Mode::new),
-        keys,
+        default_mode: api_mode(default_mode),
+        key_modes: items
+            .iter()
+            .filter_map(|(k, m)| api_mode(*m).map(|m| (k.clone(), m)))
+            .collect(),
+        keys: items.into_iter().map(|(k, _)| k).collect(),
     }
 }
 
@@ -203,6 +257,12 @@ pub fn volume_spec(
     let (source, read_only) = pod_volume_source(volume, objects)?;
     let mut out = VolumeSpec::new(volume_name, source);
     out.read_only = read_only;
+    // Who provisioned it, for the fresh-root lookup of non-CSI PVs (nfs-subdir, local-path).
+    out.provisioner = objects
+        .persistent_volume
+        .and_then(|pv| pv.metadata.annotations.as_ref())
+        .and_then(|a| a.get(PROVISIONED_BY_ANNOTATION).cloned())
+        .or_else(|| objects.storage_class.map(|sc| sc.provisioner.clone()));
     Ok(out)
 }
 
@@ -212,7 +272,7 @@ fn pod_volume_source(
 ) -> Result<(VolumeSource, bool), AdapterError> {
     let keys = |items: Option<&Vec<k8s_openapi::api::core::v1::KeyToPath>>| {
         items
-            .map(|i| i.iter().map(|k| k.path.clone()).collect())
+            .map(|i| i.iter().map(|k| (k.path.clone(), k.mode)).collect())
             .unwrap_or_default()
     };
     if v.empty_dir.is_some() {
@@ -240,7 +300,7 @@ fn pod_volume_source(
         let names = d
             .items
             .as_ref()
-            .map(|i| i.iter().map(|k| k.path.clone()).collect())
+            .map(|i| i.iter().map(|k| (k.path.clone(), k.mode)).collect())
             .unwrap_or_default();
         return Ok((
             VolumeSource::DownwardApi(payload(d.default_mode, names)),
@@ -443,5 +503,104 @@ mod tests {
             volume_spec(&cache_pod(), "cache", &objects),
             Err(AdapterError::Unbound(_))
         ));
+    }
+
+    #[test]
+    fn nfs_subdir_pv_gets_its_fresh_root_from_the_provisioner() {
+        use crate::access::{Op, TargetRef, check, volume_setup};
+        use k8s_openapi::api::core::v1::NFSVolumeSource;
+        use std::collections::BTreeMap;
+        let pv = PersistentVolume {
+            metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                annotations: Some(BTreeMap::from([(
+                    PROVISIONED_BY_ANNOTATION.to_owned(),
+                    "k8s-sigs.io/nfs-subdir-external-provisioner".to_owned(),
+                )])),
+                ..Default::default()
+            },
+            spec: Some(PersistentVolumeSpec {
+                nfs: Some(NFSVolumeSource {
+                    server: "nfs.example.com".into(),
+                    path: "/export/x".into(),
+                    read_only: None,
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let objects = VolumeObjects {
+            persistent_volume: Some(&pv),
+            ..Default::default()
+        };
+        let pod = cache_pod();
+        let spec = volume_spec(&pod, "cache", &objects).unwrap();
+        let v = KubeVersion::new(1, 30);
+        let st = volume_setup(&spec, &pod_security(&pod), v, Platform::OpenShift);
+        assert_eq!(st.decision.reason, FsGroupReason::IntreeNfs);
+        assert_eq!(st.root.map(|r| r.mode.bits()), Some(0o777));
+        assert!(st.assumptions.iter().any(|a| a.key == "volume.fresh_root"));
+        let mut pod = pod;
+        if let Some(spec) = pod.spec.as_mut() {
+            spec.containers.push(Container {
+                name: "helper".into(),
+                security_context: Some(SecurityContext {
+                    run_as_user: Some(1000680000),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+        }
+        let id = container_identity(&pod, "helper", &ImageConfig::default(), &[], v).unwrap();
+        assert_eq!((id.uid, id.gid), (1000680000, 0));
+        let target = st.target(TargetRef::Root, false).unwrap();
+        assert!(check(&id, &target, Op::Write).allowed);
+        assert!(matches!(
+            container_identity(&pod, "nope", &ImageConfig::default(), &[], v),
+            Err(AdapterError::NoContainer(_))
+        ));
+    }
+
+    #[test]
+    fn secret_items_keep_their_modes() {
+        use crate::access::{FileKind, volume_setup};
+        use k8s_openapi::api::core::v1::{KeyToPath, SecretVolumeSource};
+        let mut pod = cache_pod();
+        if let Some(spec) = pod.spec.as_mut() {
+            spec.volumes.get_or_insert_with(Vec::new).push(Volume {
+                name: "token".into(),
+                secret: Some(SecretVolumeSource {
+                    default_mode: Some(0o400),
+                    items: Some(vec![
+                        KeyToPath {
+                            key: "a".into(),
+                            path: "a".into(),
+                            mode: None,
+                        },
+                        KeyToPath {
+                            key: "b".into(),
+                            path: "b".into(),
+                            mode: Some(0o600),
+                        },
+                    ]),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+        }
+        let spec = volume_spec(&pod, "token", &VolumeObjects::default()).unwrap();
+        let st = volume_setup(
+            &spec,
+            &pod_security(&pod),
+            KubeVersion::new(1, 30),
+            Platform::Kubernetes,
+        );
+        let a = st.entry("a").unwrap();
+        let b = st.entry("b").unwrap();
+        assert_eq!(
+            (a.kind, a.stat.mode.bits(), a.stat.gid),
+            (FileKind::File, 0o440, 1000680000)
+        );
+        assert_eq!(b.stat.mode.bits(), 0o640);
+        assert!(st.read_only);
     }
 }

@@ -673,6 +673,31 @@ pub fn image_identity(reference: &str) -> Option<Assumed<ImageIdentity>> {
     })
 }
 
+/// The [`ImageConfig`] to assume for an image reference whose user database was not read: the
+/// knowledge-base identity when the image is known, else the runtime default for an image with
+/// no `USER` (uid 0, no passwd entry; reference §1.2), recorded as an inferred assumption so a
+/// finding can say it guessed.
+pub fn image_config(reference: &str) -> Assumed<ImageConfig> {
+    if let Some(a) = image_identity(reference) {
+        return Assumed {
+            value: a.value.to_image_config(),
+            assumption: a.assumption,
+        };
+    }
+    Assumed {
+        value: ImageConfig::default(),
+        assumption: Assumption {
+            key: "image.user".into(),
+            subject: reference.to_owned(),
+            value: "0:0".into(),
+            origin: Origin::PlatformDefault,
+            source: "k8s-volume-permissions.md §1.2 [RU]: no USER means uid 0".into(),
+            confidence: Confidence::Inferred,
+            note: Some("image not in the knowledge base and its config was not read; set the image user or probe it".into()),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -771,5 +796,8 @@ mod tests {
             "ubuntu-pre-2304"
         );
         assert!(image_identity("example.com/unknown:1").is_none());
+        let fallback = image_config("example.com/unknown:1");
+        assert_eq!(fallback.value, ImageConfig::default());
+        assert_eq!(fallback.assumption.confidence, Confidence::Inferred);
     }
 }

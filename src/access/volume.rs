@@ -5,6 +5,8 @@
 //! and never looks at containers' identities (that is [`super::identity`]) or decides access
 //! (that is [`super::verdict`]). Reference: `k8s-volume-permissions.md` §2, §3, §5 and §7 C–F.
 
+use std::collections::BTreeMap;
+
 use super::identity::{FsGroupChangePolicy, Identity, PodSecurity};
 use super::kb::{self, Assumption, Confidence, Origin};
 use super::mode::{FileKind, FileStat, Mode};
@@ -110,6 +112,8 @@ pub struct Payload {
     /// Key file names created at the root (each stands for the file its `..data/` symlink
     /// resolves to).
     pub keys: Vec<String>,
+    /// Per-key `items[].mode`, overriding `defaultMode` for that key.
+    pub key_modes: BTreeMap<String, Mode>,
 }
 
 /// A volume source, as far as ownership management cares.
@@ -203,6 +207,10 @@ pub struct VolumeSpec {
     pub nfs_squash: Option<NfsSquash>,
     /// The root before SetUp; `None` = unknown (a default or the knowledge base is used).
     pub root_before: Option<FileStat>,
+    /// The provisioner that made the volume (StorageClass `provisioner`, or the PV annotation
+    /// `pv.kubernetes.io/provisioned-by`). Used only to look up a fresh root in the knowledge
+    /// base for non-CSI PVs (nfs-subdir, local-path); CSI volumes use their driver name.
+    pub provisioner: Option<String>,
     /// Entries below the root before SetUp.
     pub entries_before: Vec<Entry>,
 }
@@ -216,6 +224,7 @@ impl VolumeSpec {
             read_only: false,
             nfs_squash: None,
             root_before: None,
+            provisioner: None,
             entries_before: Vec::new(),
         }
     }
@@ -551,6 +560,14 @@ fn default_root(spec: &VolumeSpec, platform_notes: &mut Vec<Assumption>) -> Opti
             platform_notes.push(a.assumption);
             a.value
         }),
+        VolumeSource::Nfs | VolumeSource::HostPath | VolumeSource::Local { .. } => spec
+            .provisioner
+            .as_deref()
+            .and_then(|p| kb::fresh_root(p, None))
+            .map(|a| {
+                platform_notes.push(a.assumption);
+                a.value
+            }),
         _ => None,
     }
 }
@@ -583,9 +600,10 @@ pub fn volume_setup(
     if let Some(payload) = spec.source.payload() {
         // AtomicWriter writes each key as uid 0 with `items[].mode` or `defaultMode` (API
         // default 0644) [SEC MakePayload]; the entry stands for the file the symlink resolves to.
-        let mode = payload.default_mode.unwrap_or(Mode::new(0o644));
+        let default_mode = payload.default_mode.unwrap_or(Mode::new(0o644));
         for key in &payload.keys {
             if !entries.iter().any(|e| e.path == *key) {
+                let mode = payload.key_modes.get(key).copied().unwrap_or(default_mode);
                 entries.push(Entry {
                     path: key.clone(),
                     kind: FileKind::File,
