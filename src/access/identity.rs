@@ -302,6 +302,13 @@ pub fn identity(
                 image.passwd.iter().find(|p| p.uid == uid),
             ),
             Err(_) => {
+                // kubelet checks runAsNonRoot before the runtime resolves the name, and it only
+                // sees the name, so it cannot verify it (KSC verifyRunAsNonRoot).
+                if container.run_as_non_root.or(pod.run_as_non_root) == Some(true) {
+                    return Err(IdentityError::NonNumericUser {
+                        name: user.to_owned(),
+                    });
+                }
                 let entry = image
                     .passwd
                     .iter()
@@ -309,13 +316,6 @@ pub fn identity(
                     .ok_or_else(|| IdentityError::UnknownUser {
                         name: user.to_owned(),
                     })?;
-                let non_root = container.run_as_non_root.or(pod.run_as_non_root);
-                if non_root == Some(true) {
-                    // kubelet only sees the name, so it cannot verify it (KSC verifyRunAsNonRoot).
-                    return Err(IdentityError::NonNumericUser {
-                        name: user.to_owned(),
-                    });
-                }
                 (entry.uid, UidSource::ImageUser, Some(entry))
             }
         }

@@ -327,7 +327,12 @@ pub fn fs_group_decision(
         VolumeSource::HostPath => applied(&mut d, FsGroupReason::HostPath),
         VolumeSource::Nfs => applied(&mut d, FsGroupReason::IntreeNfs),
         VolumeSource::EmptyDir => applied(&mut d, FsGroupReason::Applied),
-        s if s.always_read_only() => {
+        // Payload volumes: the mounter reports ReadOnly, so the read-only masks apply; the
+        // policy passed is nil (SEC, PRJ).
+        VolumeSource::Secret(_)
+        | VolumeSource::ConfigMap(_)
+        | VolumeSource::Projected(_)
+        | VolumeSource::DownwardApi(_) => {
             d.read_only_mask = true;
             applied(&mut d, FsGroupReason::Applied);
         }
@@ -393,11 +398,6 @@ pub fn fs_group_decision(
             };
             applied(&mut d, reason);
         }
-        // Unreachable: the payload types are matched by `always_read_only` above.
-        VolumeSource::Secret(_)
-        | VolumeSource::ConfigMap(_)
-        | VolumeSource::Projected(_)
-        | VolumeSource::DownwardApi(_) => applied(&mut d, FsGroupReason::Applied),
     }
     d
 }
@@ -693,6 +693,9 @@ pub fn volume_setup(
         }
         _ => false,
     };
+    if platform == Platform::OpenShift {
+        notes.extend(selinux_notes(spec));
+    }
 
     VolumeState {
         name: spec.name.clone(),
@@ -707,6 +710,33 @@ pub fn volume_setup(
         assumptions,
         notes,
     }
+}
+
+/// SELinux caveats on an enforcing (OpenShift) node that mode bits do not show (reference §4,
+/// §7 G). They are notes, not verdicts: the labels on disk are not part of the model.
+fn selinux_notes(spec: &VolumeSpec) -> Vec<String> {
+    let mut out = Vec::new();
+    match &spec.source {
+        VolumeSource::HostPath => out.push(
+            "hostPath volumes are never relabelled: unless the host directory is labelled \
+             `container_file_t`, SELinux denies `container_t` access even where mode bits allow it \
+             (inferred)"
+                .to_owned(),
+        ),
+        VolumeSource::Nfs => out.push(
+            "in-tree NFS is not relabelled: files keep `nfs_t`, which `container_t` may use only \
+             with the `virt_use_nfs` boolean on (container-selinux), or with a `context=` mount option \
+             on the PV"
+                .to_owned(),
+        ),
+        VolumeSource::Csi(csi) if csi.access_modes.contains(&AccessMode::ReadWriteMany) => out.push(
+            "a ReadWriteMany volume is relabelled to the MCS categories of the last pod that mounts \
+             it; pods of other namespaces using it at the same time then get EACCES (inferred)"
+                .to_owned(),
+        ),
+        _ => {}
+    }
+    out
 }
 
 /// Whether `nobody` (no groups) can open and list a directory.
