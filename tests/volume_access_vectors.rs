@@ -375,7 +375,7 @@ fn volume_spec(inputs: &Inputs, v: &VolumeIn) -> Result<VolumeSpec, String> {
         })
     };
     let source = match v.kind.as_str() {
-        "emptyDir" => VolumeSource::EmptyDir,
+        "emptyDir" => VolumeSource::EmptyDir { memory: false },
         "secret" => VolumeSource::Secret(payload()?),
         "configMap" => VolumeSource::ConfigMap(payload()?),
         "projected" => VolumeSource::Projected(payload()?),

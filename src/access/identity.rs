@@ -183,9 +183,9 @@ pub enum IdentityError {
     },
 }
 
-/// The runtime default capability set. CRI-O's default list; containerd's adds MKNOD, NET_RAW,
-/// SYS_CHROOT and AUDIT_WRITE. Both hold DAC_OVERRIDE, which is what matters here
-/// (cri-o `internal/config/capabilities`, containerd `oci/spec.go` `defaultUnixCaps`).
+/// The runtime default capability set: CRI-O's (`cri-o/cri-o`
+/// `internal/config/capabilities/capabilities_linux.go` `Default()`). containerd's default adds
+/// MKNOD, NET_RAW, SYS_CHROOT and AUDIT_WRITE; both hold DAC_OVERRIDE, which is what matters here.
 const DEFAULT_CAPS: &[&str] = &[
     "CHOWN",
     "DAC_OVERRIDE",

@@ -275,8 +275,9 @@ fn pod_volume_source(
             .map(|i| i.iter().map(|k| (k.path.clone(), k.mode)).collect())
             .unwrap_or_default()
     };
-    if v.empty_dir.is_some() {
-        return Ok((VolumeSource::EmptyDir, false));
+    if let Some(e) = &v.empty_dir {
+        let memory = e.medium.as_deref() == Some("Memory");
+        return Ok((VolumeSource::EmptyDir { memory }, false));
     }
     if let Some(s) = &v.secret {
         return Ok((

@@ -119,8 +119,11 @@ pub struct Payload {
 /// A volume source, as far as ownership management cares.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VolumeSource {
-    /// `emptyDir` (disk or memory).
-    EmptyDir,
+    /// `emptyDir`.
+    EmptyDir {
+        /// `medium: Memory`: a tmpfs is mounted over the directory.
+        memory: bool,
+    },
     /// `secret`.
     Secret(Payload),
     /// `configMap`.
@@ -326,7 +329,7 @@ pub fn fs_group_decision(
     match &spec.source {
         VolumeSource::HostPath => applied(&mut d, FsGroupReason::HostPath),
         VolumeSource::Nfs => applied(&mut d, FsGroupReason::IntreeNfs),
-        VolumeSource::EmptyDir => applied(&mut d, FsGroupReason::Applied),
+        VolumeSource::EmptyDir { .. } => applied(&mut d, FsGroupReason::Applied),
         // Payload volumes: the mounter reports ReadOnly, so the read-only masks apply; the
         // policy passed is nil (SEC, PRJ).
         VolumeSource::Secret(_)
@@ -533,7 +536,7 @@ fn default_root(spec: &VolumeSpec, platform_notes: &mut Vec<Assumption>) -> Opti
         note: Some(note.to_owned()),
     };
     match &spec.source {
-        VolumeSource::EmptyDir => {
+        VolumeSource::EmptyDir { memory: false } => {
             // emptyDir makes its directory 0777 and re-chmods it if a umask interfered (ED).
             let s = FileStat::new(0, 0, Mode::new(0o777));
             platform_notes.push(assume(
@@ -542,6 +545,20 @@ fn default_root(spec: &VolumeSpec, platform_notes: &mut Vec<Assumption>) -> Opti
                 "k8s-volume-permissions.md §2.2 [ED]",
                 Confidence::Confirmed,
                 "emptyDir root",
+            ));
+            Some(s)
+        }
+        // `setupTmpfs` makes the directory, then mounts a tmpfs over it without a `mode=` option
+        // (ED), so the root is the tmpfs default 1777; secret/configMap/projected/downwardAPI
+        // are built on that memory emptyDir (SEC, PRJ).
+        VolumeSource::EmptyDir { memory: true } => {
+            let s = FileStat::new(0, 0, Mode::new(0o1777));
+            platform_notes.push(assume(
+                "volume.fresh_root",
+                s,
+                "kubernetes/kubernetes pkg/volume/emptydir/empty_dir.go setupTmpfs (no mode option)",
+                Confidence::Inferred,
+                "tmpfs root of a Memory emptyDir (tmpfs default mode 1777, not observed)",
             ));
             Some(s)
         }
@@ -681,7 +698,7 @@ pub fn volume_setup(
     }
 
     let selinux_relabel = match &spec.source {
-        VolumeSource::EmptyDir | VolumeSource::Local { .. } => true,
+        VolumeSource::EmptyDir { .. } | VolumeSource::Local { .. } => true,
         s if s.always_read_only() => true,
         VolumeSource::Csi(_) => {
             // CSI asks for a relabel when the mounted filesystem supports labels and no
