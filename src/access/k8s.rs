@@ -4,6 +4,8 @@
 //! else; it does not fetch objects, and it knows nothing of owners and modes on disk (those come
 //! from a probe, the user, or the knowledge base in [`super::volume_setup`]).
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::api::core::v1::{
     Container, PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec, Pod,
     SecurityContext, Volume,
@@ -15,9 +17,10 @@ use super::identity::{
     PodSecurity, SupplementalGroupsPolicy, identity,
 };
 use super::mode::Mode;
+use super::verdict::{Op, Target, TargetRef, Verdict, check};
 use super::volume::{
     AccessMode, CsiDriverObject, CsiVolume, FsGroupDecision, FsGroupPolicy, Payload, VolumeSource,
-    VolumeSpec, fs_group_decision,
+    VolumeSpec, VolumeState, fs_group_decision,
 };
 use super::{KubeVersion, Platform};
 
@@ -391,6 +394,74 @@ fn claim_source(
     }))
 }
 
+/// The verdicts for one container's mount of one volume: the rows of the `access` matrix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountAccess {
+    /// Container (or init container) name.
+    pub container: String,
+    /// Volume name.
+    pub volume: String,
+    /// `volumeMounts[].mountPath`.
+    pub mount_path: String,
+    /// `volumeMounts[].subPath`, when set.
+    pub sub_path: Option<String>,
+    /// The directory the container sees at `mount_path`; `None` when its owner/mode are unknown.
+    pub target: Option<Target>,
+    /// Can it list the directory (`None` when the target is unknown).
+    pub read: Option<Verdict>,
+    /// Can it create entries in the directory (`None` when the target is unknown).
+    pub write: Option<Verdict>,
+}
+
+/// Evaluates every `volumeMounts[]` entry of every container and init container of `pod`
+/// against the computed volume states and identities (keyed by volume and container name).
+/// Mounts whose volume or container has no entry in the maps are skipped; a subPath is taken
+/// as not existing before the pod starts unless the state lists it.
+pub fn mount_access(
+    pod: &Pod,
+    identities: &BTreeMap<String, Identity>,
+    volumes: &BTreeMap<String, VolumeState>,
+) -> Vec<MountAccess> {
+    let Some(spec) = pod.spec.as_ref() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for c in spec
+        .init_containers
+        .iter()
+        .flatten()
+        .chain(&spec.containers)
+    {
+        let Some(id) = identities.get(&c.name) else {
+            continue;
+        };
+        for m in c.volume_mounts.iter().flatten() {
+            let Some(state) = volumes.get(&m.name) else {
+                continue;
+            };
+            let sub_path = m.sub_path.clone().filter(|p| !p.is_empty());
+            let which = match &sub_path {
+                Some(p) => TargetRef::SubPath {
+                    path: p,
+                    exists: state.entry(p).is_some(),
+                },
+                None => TargetRef::Root,
+            };
+            let target = state.target(which, m.read_only.unwrap_or(false));
+            out.push(MountAccess {
+                container: c.name.clone(),
+                volume: m.name.clone(),
+                mount_path: m.mount_path.clone(),
+                sub_path,
+                read: target.map(|t| check(id, &t, Op::Read)),
+                write: target.map(|t| check(id, &t, Op::Write)),
+                target,
+            });
+        }
+    }
+    out
+}
+
 /// The ownership decision for one pod volume: whether kubelet applies the pod's fsGroup, why,
 /// and with which CSIDriver policy (see [`fs_group_decision`]).
 pub fn volume_ownership(
@@ -510,7 +581,6 @@ mod tests {
     fn nfs_subdir_pv_gets_its_fresh_root_from_the_provisioner() {
         use crate::access::{Op, TargetRef, check, volume_setup};
         use k8s_openapi::api::core::v1::NFSVolumeSource;
-        use std::collections::BTreeMap;
         let pv = PersistentVolume {
             metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
                 annotations: Some(BTreeMap::from([(
@@ -555,6 +625,26 @@ mod tests {
         assert_eq!((id.uid, id.gid), (1000680000, 0));
         let target = st.target(TargetRef::Root, false).unwrap();
         assert!(check(&id, &target, Op::Write).allowed);
+        if let Some(spec) = pod.spec.as_mut() {
+            spec.containers[0].volume_mounts =
+                Some(vec![k8s_openapi::api::core::v1::VolumeMount {
+                    name: "cache".into(),
+                    mount_path: "/cache".into(),
+                    read_only: Some(true),
+                    ..Default::default()
+                }]);
+        }
+        let rows = mount_access(
+            &pod,
+            &BTreeMap::from([("helper".to_owned(), id.clone())]),
+            &BTreeMap::from([("cache".to_owned(), st.clone())]),
+        );
+        assert_eq!(rows.len(), 1);
+        let write = rows[0].write.as_ref().unwrap();
+        assert_eq!(
+            (write.allowed, write.reason),
+            (false, crate::access::Reason::ReadOnly)
+        );
         assert!(matches!(
             container_identity(&pod, "nope", &ImageConfig::default(), &[], v),
             Err(AdapterError::NoContainer(_))

@@ -35,6 +35,8 @@
 //! assert_eq!(verdict.missing.as_deref(), Some("g+w"));
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod identity;
 pub mod k8s;
 pub mod kb;
