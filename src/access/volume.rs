@@ -2,7 +2,7 @@
 //! volume type, and the full CSI decision), whether the recursive walk runs, and the owner and
 //! mode of the root and of listed entries afterwards; plus subPath directory creation and the
 //! owner/mode of files a process creates. It takes the admitted pod security context as input
-//! and never looks at containers' identities (that is [`super::identity`]) or decides access
+//! and never looks at containers' identities (that is [`super::identity()`]) or decides access
 //! (that is [`super::verdict`]). Reference: `k8s-volume-permissions.md` §2, §3, §5 and §7 C–F.
 
 use std::collections::BTreeMap;
