@@ -419,6 +419,41 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, IdentityError::UnknownUser { .. }));
+        let image = ImageConfig {
+            user: Some("node".into()),
+            passwd: vec![PasswdEntry {
+                name: "node".into(),
+                uid: 1000,
+                gid: 1000,
+            }],
+            groups: vec![],
+        };
+        let non_root = ContainerSecurity {
+            run_as_non_root: Some(true),
+            ..Default::default()
+        };
+        let err = identity(
+            &PodSecurity::default(),
+            &non_root,
+            &image,
+            &[],
+            KubeVersion::new(1, 30),
+        )
+        .unwrap_err();
+        assert!(matches!(err, IdentityError::NonNumericUser { .. }));
+        let ok = identity(
+            &PodSecurity::default(),
+            &ContainerSecurity::default(),
+            &image,
+            &[],
+            KubeVersion::new(1, 30),
+        )
+        .unwrap();
+        assert_eq!(
+            (ok.uid, ok.gid, ok.user_name.as_deref()),
+            (1000, 1000, Some("node"))
+        );
+        assert!(!ok.dac_override);
     }
 
     #[test]
