@@ -1,1 +1,2 @@
 //! Typed models of what the inputs describe: the runner configuration and the cluster objects.
+pub mod runner;
