@@ -858,6 +858,39 @@ pub enum KeySegment {
 pub struct KeyPath(pub Vec<KeySegment>);
 
 impl KeyPath {
+    /// Parses the `Display` form, e.g. `runners[0].kubernetes.volumes.pvc[1].name`. Keys cannot
+    /// contain `.` or `[` in this form; use the segments directly for such keys.
+    pub fn parse(s: &str) -> Self {
+        let mut segs = Vec::new();
+        for part in s.split('.').filter(|p| !p.is_empty()) {
+            let mut rest = part;
+            if let Some(open) = rest.find('[') {
+                if open > 0 {
+                    segs.push(KeySegment::Key(rest[..open].to_string()));
+                }
+                rest = &rest[open..];
+                while let Some(stripped) = rest.strip_prefix('[') {
+                    let close = stripped.find(']').unwrap_or(stripped.len());
+                    match stripped[..close].parse() {
+                        Ok(i) => segs.push(KeySegment::Index(i)),
+                        Err(_) => segs.push(KeySegment::Key(stripped[..close].to_string())),
+                    }
+                    rest = stripped.get(close + 1..).unwrap_or("");
+                }
+            } else {
+                segs.push(KeySegment::Key(rest.to_string()));
+            }
+        }
+        KeyPath(segs)
+    }
+
+    /// This path extended by one key.
+    pub fn key(&self, k: &str) -> Self {
+        let mut p = self.clone();
+        p.0.push(KeySegment::Key(k.to_string()));
+        p
+    }
+
     /// The path without array indices, segments joined by `.`.
     pub fn dotted(&self) -> String {
         let keys: Vec<&str> = self
