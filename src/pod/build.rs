@@ -252,6 +252,22 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
     // Images.
     let (helper_image, helper_src) = helper_image(&mut cx, runner, opts);
 
+    // allowed_images applies to the build image, allowed_services (14.2) to services.
+    let cfg_image = cx.vars.expand(non_empty(&k.image).unwrap_or(""));
+    let internal = [cfg_image.as_str(), helper_image.as_str()];
+    verify_allowed(&image, &k.allowed_images, &internal, "images")?;
+    if since(v, 14, 2) {
+        let config_services = k.services.iter().filter_map(|s| non_empty(&s.name));
+        let names: Vec<String> = config_services
+            .map(|n| cx.vars.expand(n))
+            .chain(job.services.iter().map(|s| s.name.clone()))
+            .filter(|n| !n.is_empty())
+            .collect();
+        for name in &names {
+            verify_allowed(name, &k.allowed_services, &internal, "services")?;
+        }
+    }
+
     // Commands: DockerCommand, optionally behind dumb-init (getContainerCommand).
     let mut shell_cmd = vec!["sh".to_string(), "-c".into(), DETECT_SHELL.into()];
     if dumb_init {
@@ -263,10 +279,7 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
     // Environment of the build container (GetAllVariables().PublicOrInternal()).
     let mut env: Vec<(EnvVar, Source)> = Vec::new();
     for (name, f) in &ff.flags {
-        env.push((
-            env_var(name, &f.value.to_string()),
-            Source::Default("resolved feature flag".into()),
-        ));
+        env.push((env_var(name, &f.value.to_string()), flag_source(&ff, name)));
     }
     env.push((env_var("CI_JOB_IMAGE", &image), image_src.clone()));
     for (a, b, i) in &runner_env {
@@ -424,10 +437,7 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
         ]);
         let mut p: RelProv = vec![
             ("image".into(), image_src.clone()),
-            (
-                "command".into(),
-                Source::Config(key(&cx.rbase, "feature_flags")),
-            ),
+            ("command".into(), flag_source(&ff, FF_DISABLE_UMASK)),
         ];
         c.resources = build_res.clone();
         p.extend(build_resp.iter().cloned());
@@ -629,6 +639,51 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
         provenance: prov,
         cache_cx,
     })
+}
+
+/// The provenance of a resolved feature flag.
+fn flag_source(ff: &FeatureFlags, name: &str) -> Source {
+    match ff.flags.get(name).map(|f| &f.source) {
+        Some(super::FlagSource::Config(k) | super::FlagSource::RunnerEnvironment(k)) => {
+            Source::Config(k.clone())
+        }
+        Some(super::FlagSource::JobVariable) => Source::Job(format!("variables.{name}")),
+        _ => Source::Default(format!("{name} default")),
+    }
+}
+
+/// doublestar-style match used by `allowed_images`/`allowed_services` (`common/allowed_images.go`):
+/// `**` spans `/`, `*` and `?` do not.
+fn glob_match(p: &[u8], s: &[u8]) -> bool {
+    match p {
+        [] => s.is_empty(),
+        [b'*', b'*', rest @ ..] => (0..=s.len()).any(|i| glob_match(rest, &s[i..])),
+        [b'*', rest @ ..] => (0..=s.len())
+            .take_while(|i| *i == 0 || s[i - 1] != b'/')
+            .any(|i| glob_match(rest, &s[i..])),
+        [b'?', rest @ ..] => !s.is_empty() && s[0] != b'/' && glob_match(rest, &s[1..]),
+        [c, rest @ ..] => s.first() == Some(c) && glob_match(rest, &s[1..]),
+    }
+}
+
+/// `VerifyAllowedImage`: an empty list allows everything; internal images are always allowed.
+fn verify_allowed(
+    image: &str,
+    allowed: &[String],
+    internal: &[&str],
+    what: &str,
+) -> Result<(), PodError> {
+    if allowed.is_empty()
+        || allowed
+            .iter()
+            .any(|a| glob_match(a.as_bytes(), image.as_bytes()))
+        || internal.contains(&image)
+    {
+        return Ok(());
+    }
+    Err(PodError::Config(format!(
+        "The {image:?} image is not present on list of allowed {what}: {allowed:?}"
+    )))
 }
 
 fn uid_gid_file_name(v: &semver::Version) -> String {
@@ -1649,7 +1704,7 @@ fn pod_fields(
     }
     Ok(ns.unwrap_or_else(|| {
         cx.warnings
-            .push("namespace is empty; the runner uses the `default` namespace".into());
+            .push("Namespace is empty, therefore assuming 'default'.".into());
         "default".into()
     }))
 }

@@ -247,3 +247,6 @@ pub enum PodError {
 pub fn build_default(runner: &RunnerEntry, job: &Job) -> Result<JobPod, PodError> {
     build(runner, job, &BuildOptions::default())
 }
+
+#[cfg(test)]
+mod tests;
