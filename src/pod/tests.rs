@@ -1,0 +1,250 @@
+//! Behaviour tests of the pod builder beyond the shared vectors: version gates, provenance,
+//! patches and the failure paths.
+
+use semver::Version;
+
+use super::*;
+use crate::model::runner::RunnerConfigFile;
+
+fn run(config: &str, job: Job, version: (u64, u64, u64)) -> Result<JobPod, PodError> {
+    let cfg = RunnerConfigFile::from_toml_str(config).expect("config parses");
+    let opts = BuildOptions {
+        runner_version: Version::new(version.0, version.1, version.2),
+        ..BuildOptions::default()
+    };
+    build(&cfg.runners[0], &job, &opts)
+}
+
+fn alpine() -> Job {
+    Job {
+        image: Some("alpine:latest".into()),
+        ..Job::default()
+    }
+}
+
+fn spec(out: &JobPod) -> &k8s_openapi::api::core::v1::PodSpec {
+    out.pod.spec.as_ref().unwrap()
+}
+
+fn init_names(out: &JobPod) -> Vec<String> {
+    spec(out)
+        .init_containers
+        .iter()
+        .flatten()
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+const BASIC: &str = "[[runners]]\n  executor = \"kubernetes\"\n  [runners.kubernetes]\n";
+
+#[test]
+fn provenance_points_at_config_keys() {
+    let out = run(
+        "[[runners]]\n executor = \"kubernetes\"\n [runners.kubernetes]\n  cap_drop = [\"ALL\"]\n  [runners.kubernetes.pod_security_context]\n   fs_group = 1000\n",
+        alpine(),
+        (19, 4, 0),
+    )
+    .unwrap();
+    let src: Vec<String> = out
+        .provenance_of("spec.securityContext.fsGroup")
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(src, ["runners[0].kubernetes.pod_security_context.fs_group"]);
+    let drop1: Vec<String> = out
+        .provenance_of("spec.containers[0].securityContext.capabilities.drop[1]")
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(drop1, ["runners[0].kubernetes.cap_drop[0]"]);
+}
+
+#[test]
+fn umask_flag_before_and_after_17_11() {
+    let mut job = alpine();
+    job.variables.insert(
+        "FF_DISABLE_UMASK_FOR_KUBERNETES_EXECUTOR".into(),
+        "true".into(),
+    );
+    let new = run(BASIC, job.clone(), (17, 11, 0)).unwrap();
+    let gs = new.stage(Stage::GetSources).unwrap();
+    assert_eq!(gs.argv[0], "/bin/bash");
+    assert!(gs.script.iter().any(|l| l.contains("chown -R")));
+    assert!(!new.project_files.world_writable);
+    let collector = &spec(&new).init_containers.as_ref().unwrap()[0];
+    assert_eq!(
+        collector.command.as_ref().unwrap()[2],
+        "> /builds/.gitlab-build-uid-gid"
+    );
+
+    let old = run(BASIC, job, (17, 5, 0)).unwrap();
+    assert_eq!(
+        init_names(&old),
+        ["init-build-uid-gid-collector", "init-permissions"]
+    );
+    let gs = old.stage(Stage::GetSources).unwrap();
+    assert_eq!(gs.argv[0], "gitlab-runner-build");
+    assert!(!gs.script.iter().any(|l| l.contains("chown")));
+    assert!(old.project_files.world_writable);
+    let collector = &spec(&old).init_containers.as_ref().unwrap()[0];
+    assert!(collector.command.as_ref().unwrap()[2].ends_with(".giltab-build-uid-gid"));
+}
+
+#[test]
+fn exec_mode_and_dumb_init() {
+    let legacy = "[[runners]]\n executor = \"kubernetes\"\n [runners.feature_flags]\n  FF_USE_LEGACY_KUBERNETES_EXECUTION_STRATEGY = true\n  FF_USE_DUMB_INIT_WITH_KUBERNETES_EXECUTOR = true\n";
+    // 16.6 has the dumb-init flag but exec mode keeps the scripts volume only from 16.7.
+    let out = run(legacy, alpine(), (16, 6, 0)).unwrap();
+    assert!(init_names(&out).is_empty());
+    let out = run(legacy, alpine(), (16, 7, 0)).unwrap();
+    assert_eq!(init_names(&out), ["init-permissions"]);
+    let names: Vec<&str> = spec(&out)
+        .volumes
+        .iter()
+        .flatten()
+        .map(|v| v.name.as_str())
+        .collect();
+    assert_eq!(names, ["repo", "scripts"]);
+    let init = &spec(&out).init_containers.as_ref().unwrap()[0];
+    assert_eq!(
+        init.command.as_ref().unwrap()[2],
+        "cp /usr/bin/dumb-init /scripts-0-0"
+    );
+}
+
+#[test]
+fn job_user_override_before_18_4_and_precedence_after() {
+    let cfg = "[[runners]]\n executor = \"kubernetes\"\n [runners.kubernetes]\n  [runners.kubernetes.build_container_security_context]\n   run_as_user = 3000\n";
+    let mut job = alpine();
+    job.image_user = Some("1000:1001".into());
+    let sc = |out: &JobPod| spec(out).containers[0].security_context.clone().unwrap();
+    let old = run(cfg, job.clone(), (18, 3, 0)).unwrap();
+    assert_eq!(
+        (sc(&old).run_as_user, sc(&old).run_as_group),
+        (Some(1000), Some(1001))
+    );
+    let new = run(cfg, job, (18, 4, 0)).unwrap();
+    assert_eq!(
+        (sc(&new).run_as_user, sc(&new).run_as_group),
+        (Some(3000), Some(1001))
+    );
+}
+
+#[test]
+fn root_job_user_needs_an_allowlist_entry() {
+    let mut job = alpine();
+    job.image_user = Some("0".into());
+    let out = run(BASIC, job, (19, 4, 0)).unwrap();
+    let sc = spec(&out).containers[0].security_context.clone().unwrap();
+    assert_eq!(sc.run_as_user, None);
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.contains("not in the allowed list"))
+    );
+}
+
+#[test]
+fn pod_spec_patch_applies_with_the_flag() {
+    let cfg = r#"[[runners]]
+  executor = "kubernetes"
+  [runners.feature_flags]
+    FF_USE_ADVANCED_POD_SPEC_CONFIGURATION = true
+  [runners.kubernetes]
+    [runners.kubernetes.pod_security_context]
+      fs_group = 1000
+    [[runners.kubernetes.pod_spec]]
+      name = "policy"
+      patch = '{"securityContext": {"fsGroupChangePolicy": "OnRootMismatch"}}'
+"#;
+    let out = run(cfg, alpine(), (19, 4, 0)).unwrap();
+    let psc = spec(&out).security_context.clone().unwrap();
+    assert_eq!(psc.fs_group, Some(1000));
+    assert_eq!(
+        psc.fs_group_change_policy.as_deref(),
+        Some("OnRootMismatch")
+    );
+    let src: Vec<String> = out
+        .provenance_of("spec.securityContext.fsGroupChangePolicy")
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(src, ["runners[0].kubernetes.pod_spec[0].patch"]);
+}
+
+#[test]
+fn refusals_before_the_pod_exists() {
+    let cfg = "[[runners]]\n executor = \"kubernetes\"\n [runners.kubernetes]\n  allowed_images = [\"registry.example.com/**\"]\n";
+    let err = run(cfg, alpine(), (19, 4, 0)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("not present on list of allowed images")
+    );
+    let mut ok = alpine();
+    ok.image = Some("registry.example.com/team/img:1".into());
+    assert!(run(cfg, ok, (19, 4, 0)).is_ok());
+
+    let mut job = alpine();
+    job.variables
+        .insert("GIT_CLONE_PATH".into(), "/tmp/elsewhere".into());
+    let err = run(BASIC, job, (19, 4, 0)).unwrap_err();
+    assert!(err.to_string().contains("has to be within"));
+}
+
+#[test]
+fn service_names_skip_invalid_and_duplicate_aliases() {
+    let mut job = alpine();
+    job.services = vec![
+        JobService {
+            name: "postgres:16".into(),
+            alias: Some("db".into()),
+            ..JobService::default()
+        },
+        JobService {
+            name: "mysql:8".into(),
+            alias: Some("db Bad_Alias".into()),
+            ..JobService::default()
+        },
+    ];
+    let out = run(BASIC, job.clone(), (19, 4, 0)).unwrap();
+    let names: Vec<&str> = spec(&out)
+        .containers
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(names, ["build", "helper", "db", "svc-0"]);
+    // Before 17.9 every service is svc-N.
+    let out = run(BASIC, job, (17, 8, 0)).unwrap();
+    let names: Vec<&str> = spec(&out)
+        .containers
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(names, ["build", "helper", "svc-0", "svc-1"]);
+}
+
+#[test]
+fn resource_overwrites_respect_the_maximum() {
+    let cfg = "[[runners]]\n executor = \"kubernetes\"\n [runners.kubernetes]\n  cpu_limit = \"1\"\n  cpu_limit_overwrite_max_allowed = \"2\"\n";
+    let cpu = |out: &JobPod| {
+        spec(out).containers[0]
+            .resources
+            .as_ref()
+            .and_then(|r| r.limits.as_ref())
+            .and_then(|l| l.get("cpu"))
+            .map(|q| q.0.clone())
+    };
+    let mut job = alpine();
+    job.variables
+        .insert("KUBERNETES_CPU_LIMIT".into(), "1500m".into());
+    assert_eq!(
+        cpu(&run(cfg, job.clone(), (19, 4, 0)).unwrap()).as_deref(),
+        Some("1500m")
+    );
+    job.variables
+        .insert("KUBERNETES_CPU_LIMIT".into(), "3".into());
+    let out = run(cfg, job, (19, 4, 0)).unwrap();
+    assert_eq!(cpu(&out).as_deref(), Some("1"));
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.contains("higher than the maximum"))
+    );
+}
