@@ -3,6 +3,8 @@
 //!
 //! Built once per run from the model, in data-flow order; rules only read it.
 
+pub mod deploy;
+
 use crate::diagnostic::Assumption;
 use crate::model::load::{ConfigDoc, Inputs};
 use crate::settings::Settings;
