@@ -8,14 +8,30 @@
 //! sets are the 4.14 ones with the volume lists of those releases (4.11: no `csi`, no
 //! `ephemeral`; 4.12: no `csi`), per reference §2.4. The sets are returned API-defaulted.
 //!
+//! 4.15 and 4.16 ship the 4.14 manifests byte for byte (release-4.15 9e3f9ec8, release-4.16
+//! d0b79035: only the `system:openshift:scc:*` ClusterRoles changed, adding `hostmount`), so they
+//! share the 4.14 data. 4.17 (release-4.17 84e19b21) adds `hostmount-anyuid-v2` (host mounts, any
+//! UID, SELinux `RunAsAny`); `openshift-4.17.json` is that release's manifests, converted the same
+//! way.
+//!
 //! The admission algorithm itself is 4.14's for every set (4.11–4.13 z-streams received the
-//! same error-path format in June 2023).
+//! same error-path format in June 2023). Differences in later releases that are **not modelled**
+//! (`openshift/apiserver-library-go` release-4.14 → release-4.17, `pkg/securitycontextconstraints`):
+//!
+//! - 4.16+ `sysctl.SafeSysctlAllowlist` adds `net.ipv4.tcp_keepalive_time`,
+//!   `net.ipv4.tcp_fin_timeout`, `net.ipv4.tcp_keepalive_intvl` and
+//!   `net.ipv4.tcp_keepalive_probes` (commit e100a629); here they are still unsafe, so a pod
+//!   setting them is refused by SCCs without `allowedUnsafeSysctls` where 4.16 would admit it.
+//! - 4.16+ `shouldIgnore` skips UPDATEs that change only the `k8s.ovn.org/pod-networks`
+//!   annotation or GC fields (commit 8e50815f); only CREATE is simulated here, so this is moot.
+//! - `standardSCCNames` is unchanged in 4.17: `hostmount-anyuid-v2` is not required to exist.
 
 use crate::model::scc::SecurityContextConstraints;
 
 const OPENSHIFT_4_11: &str = include_str!("../../data/openshift-sccs/openshift-4.11.json");
 const OPENSHIFT_4_12: &str = include_str!("../../data/openshift-sccs/openshift-4.12.json");
 const OPENSHIFT_4_14: &str = include_str!("../../data/openshift-sccs/openshift-4.14.json");
+const OPENSHIFT_4_17: &str = include_str!("../../data/openshift-sccs/openshift-4.17.json");
 
 /// Platform names with an embedded default SCC set.
 pub const PLATFORMS: &[&str] = &[
@@ -23,6 +39,9 @@ pub const PLATFORMS: &[&str] = &[
     "openshift-4.12",
     "openshift-4.13",
     "openshift-4.14",
+    "openshift-4.15",
+    "openshift-4.16",
+    "openshift-4.17",
 ];
 
 /// The platform assumed when none is given.
@@ -49,7 +68,8 @@ pub fn default_sccs(platform: &str) -> Option<Vec<SecurityContextConstraints>> {
     let json = match platform {
         "openshift-4.11" => OPENSHIFT_4_11,
         "openshift-4.12" => OPENSHIFT_4_12,
-        "openshift-4.13" | "openshift-4.14" => OPENSHIFT_4_14,
+        "openshift-4.13" | "openshift-4.14" | "openshift-4.15" | "openshift-4.16" => OPENSHIFT_4_14,
+        "openshift-4.17" => OPENSHIFT_4_17,
         _ => return None,
     };
     // The data is compiled in and checked by a unit test, so a parse failure is a build bug;
@@ -70,9 +90,15 @@ mod tests {
     fn every_platform_parses_and_has_the_standard_names() {
         for p in PLATFORMS {
             let set = default_sccs(p).unwrap_or_else(|| panic!("{p} parses"));
-            let mut names: Vec<&str> = set.iter().map(|s| s.name()).collect();
+            let mut names: Vec<&str> = set
+                .iter()
+                .map(|s| s.name())
+                .filter(|n| *n != "hostmount-anyuid-v2")
+                .collect();
             names.sort_unstable();
             assert_eq!(names, STANDARD_SCC_NAMES, "{p}");
+            let has_v2 = set.iter().any(|s| s.name() == "hostmount-anyuid-v2");
+            assert_eq!(has_v2, *p == "openshift-4.17", "{p}");
         }
         assert!(default_sccs("openshift-3.11").is_none());
     }
@@ -93,5 +119,18 @@ mod tests {
         assert!(vols("openshift-4.12").iter().any(|v| v == "ephemeral"));
         assert!(!vols("openshift-4.12").iter().any(|v| v == "csi"));
         assert!(vols("openshift-4.14").iter().any(|v| v == "csi"));
+    }
+
+    #[test]
+    fn openshift_4_17_adds_hostmount_anyuid_v2() {
+        let set = crate::admission::SccSet::platform("openshift-4.17").expect("4.17");
+        let scc = set.get("hostmount-anyuid-v2").expect("new SCC");
+        assert!(scc.allow_host_dir_volume_plugin);
+        assert!(
+            crate::admission::SccSet::platform("openshift-4.16")
+                .expect("4.16")
+                .get("hostmount-anyuid-v2")
+                .is_none()
+        );
     }
 }
