@@ -51,7 +51,10 @@ fn every_example_fires_and_every_fix_is_silent() {
         }
         checked += 1;
         if fires(rule.code, lang, &example).is_empty() {
-            failures.push(format!("{} {}: the Example does not fire", rule.code, rule.name));
+            failures.push(format!(
+                "{} {}: the Example does not fire",
+                rule.code, rule.name
+            ));
         }
         match block_after(rule.docs, "Use instead:") {
             Some((lang, fixed)) if matches!(lang, "toml" | "yaml") => {
@@ -63,7 +66,10 @@ fn every_example_fires_and_every_fix_is_silent() {
                     ));
                 }
             }
-            _ => failures.push(format!("{} {}: no `Use instead:` block", rule.code, rule.name)),
+            _ => failures.push(format!(
+                "{} {}: no `Use instead:` block",
+                rule.code, rule.name
+            )),
         }
     }
     assert!(checked > 0);

@@ -3,19 +3,20 @@
 //! `vectors/README.md` §1 and §3. Each case is mapped onto the plain inputs of
 //! `runner_doctor::access`, evaluated, and compared; one test reports every failing case id with
 //! expected vs actual. Failures of `confidence: inferred` cases are printed as warnings only, as
-//! the README allows. Cases the model cannot evaluate yet are listed as pending with the reason.
+//! the README allows. Admission cases run through the SCC engine (`runner_doctor::admission`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use runner_doctor::access::restricted_v2::{NamespaceRanges, restricted_v2_admit};
+use k8s_openapi::api::core::v1::{Namespace, Pod};
 use runner_doctor::access::{
     self, AccessMode, Capabilities, ContainerSecurity, CsiDriverObject, CsiVolume, Entry, FileKind,
     FileStat, FsGroupChangePolicy, FsGroupPolicy, GroupEntry, Identity, ImageConfig, KubeVersion,
     Mode, NfsSquash, Op, PasswdEntry, Payload, Platform, PodSecurity, SetupOutcome,
     SupplementalGroupsPolicy, TargetRef, VolumeSource, VolumeSpec, VolumeState,
 };
+use runner_doctor::admission::{self, AdmissionRequest, Operation, SccSet, UseGrants, UserInfo};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
@@ -278,11 +279,8 @@ struct AccessIn {
 
 // ---------------------------------------------------------------------------------- mapping
 
-/// A case's outcome: the list of mismatches, or a reason it cannot be evaluated yet.
-enum Outcome {
-    Checked(Vec<String>),
-    Pending(String),
-}
+/// A case's outcome: the list of mismatches (empty when it passes).
+type Outcome = Vec<String>;
 
 fn stat(s: &StatIn) -> Result<FileStat, String> {
     Ok(FileStat {
@@ -512,12 +510,107 @@ fn container_json(c: &ContainerSecurity) -> Value {
     Value::Object(m)
 }
 
+/// The namespace and ServiceAccount every admission case runs in.
+const CASE_NAMESPACE: &str = "vectors";
+const CASE_SERVICE_ACCOUNT: &str = "default";
+
+/// Runs the OpenShift 4.14 SCC admission of the case's pod: the requested contexts become a v1
+/// Pod, the namespace carries the case's `openshift.io/sa.scc.*` annotations, and only the
+/// case's `usable_sccs` are granted (to the pod's ServiceAccount). `Ok(Err(message))` is a
+/// rejection; `Err` a case the test cannot map.
+fn admit(
+    adm: &AdmissionIn,
+    pod: &PodSecurity,
+    containers: &[ContainerIn],
+    securities: &[ContainerSecurity],
+) -> Result<Result<Pod, String>, String> {
+    let sccs = SccSet::platform("openshift-4.14").ok_or("no embedded openshift-4.14 SCC set")?;
+    let mut annotations = serde_json::Map::new();
+    for (key, value) in [
+        ("openshift.io/sa.scc.uid-range", &adm.namespace.uid_range),
+        (
+            "openshift.io/sa.scc.supplemental-groups",
+            &adm.namespace.supplemental_groups,
+        ),
+        ("openshift.io/sa.scc.mcs", &adm.namespace.mcs),
+    ] {
+        if let Some(v) = value {
+            annotations.insert(key.into(), json!(v));
+        }
+    }
+    let ns: Namespace = serde_json::from_value(
+        json!({"metadata": {"name": CASE_NAMESPACE, "annotations": annotations}}),
+    )
+    .map_err(|e| format!("namespace: {e}"))?;
+    let mut pod_sc = pod_json(pod);
+    if let Some(p) = pod.fs_group_change_policy
+        && let Value::Object(m) = &mut pod_sc
+    {
+        let p = match p {
+            FsGroupChangePolicy::Always => "Always",
+            FsGroupChangePolicy::OnRootMismatch => "OnRootMismatch",
+        };
+        m.insert("fsGroupChangePolicy".into(), json!(p));
+    }
+    if let Some(p) = pod.supplemental_groups_policy
+        && let Value::Object(m) = &mut pod_sc
+    {
+        let p = match p {
+            SupplementalGroupsPolicy::Merge => "Merge",
+            SupplementalGroupsPolicy::Strict => "Strict",
+        };
+        m.insert("supplementalGroupsPolicy".into(), json!(p));
+    }
+    let ctrs: Vec<Value> = containers
+        .iter()
+        .zip(securities)
+        .map(|(c, sc)| {
+            let mut v = container_json(sc);
+            if let Value::Object(m) = &mut v {
+                if sc.privileged {
+                    m.insert("privileged".into(), json!(true));
+                }
+                if let Some(n) = sc.run_as_non_root {
+                    m.insert("runAsNonRoot".into(), json!(n));
+                }
+            }
+            json!({"name": c.name, "image": "vector-image", "securityContext": v})
+        })
+        .collect();
+    let pod_obj: Pod = serde_json::from_value(json!({
+        "metadata": {"name": "vector-case", "namespace": CASE_NAMESPACE},
+        "spec": {
+            "serviceAccountName": CASE_SERVICE_ACCOUNT,
+            "securityContext": pod_sc,
+            "containers": ctrs,
+        }
+    }))
+    .map_err(|e| format!("pod: {e}"))?;
+    let user = UserInfo::service_account(CASE_NAMESPACE, CASE_SERVICE_ACCOUNT);
+    let mut grants = UseGrants::new();
+    grants.grant(&user.name, adm.usable_sccs.iter().cloned());
+    let outcome = admission::admit(&AdmissionRequest {
+        pod: &pod_obj,
+        namespace: Some(&ns),
+        namespace_name: None,
+        user: &user,
+        authorizer: &grants,
+        sccs: &sccs,
+        operation: Operation::Create,
+        options: Default::default(),
+    });
+    Ok(match outcome.pod() {
+        Some(p) => Ok(p.clone()),
+        None => Err(outcome.error().unwrap_or("rejected").to_owned()),
+    })
+}
+
 // ---------------------------------------------------------------------------------- evaluation
 
 fn evaluate(defaults: &Defaults, case: &Case) -> Outcome {
     match evaluate_inner(defaults, case) {
         Ok(o) => o,
-        Err(e) => Outcome::Checked(vec![format!("could not map inputs: {e}")]),
+        Err(e) => vec![format!("could not map inputs: {e}")],
     }
 }
 
@@ -554,26 +647,26 @@ fn evaluate_inner(defaults: &Defaults, case: &Case) -> Result<Outcome, String> {
         .map(|c| container_security(c.security_context.as_ref()))
         .collect();
 
-    // Admission (reference §7 A), through the narrow restricted-v2 stand-in.
+    // Admission (reference §7 A), through the SCC admission engine with the case's usable SCCs
+    // granted to the pod's ServiceAccount; the admitted contexts are read back from the pod.
     let mut actual_verdict: Option<(&str, String)> = None;
     if let Some(adm) = &inp.admission {
-        if adm.usable_sccs != ["restricted-v2"] {
-            return Ok(Outcome::Pending(format!(
-                "admission with SCCs {:?} needs the SCC admission engine (src/admission, not merged yet)",
-                adm.usable_sccs
-            )));
-        }
-        let ns = NamespaceRanges {
-            uid_range: adm.namespace.uid_range.clone(),
-            supplemental_groups: adm.namespace.supplemental_groups.clone(),
-            mcs: adm.namespace.mcs.clone(),
-        };
-        match restricted_v2_admit(&pod, &securities, &ns) {
-            Ok((p, cs)) => {
-                pod = p;
-                securities = cs;
+        match admit(adm, &pod, containers, &securities)? {
+            Ok(admitted) => {
+                pod = access::k8s::pod_security(&admitted);
+                let spec = admitted.spec.as_ref().ok_or("admitted pod has no spec")?;
+                securities = containers
+                    .iter()
+                    .map(|c| {
+                        spec.containers
+                            .iter()
+                            .find(|k| k.name == c.name)
+                            .map(access::k8s::container_security)
+                            .ok_or(format!("admitted pod lost container {}", c.name))
+                    })
+                    .collect::<Result<_, _>>()?;
             }
-            Err(e) => actual_verdict = Some(("ADMISSION_REJECTED", e.to_string())),
+            Err(e) => actual_verdict = Some(("ADMISSION_REJECTED", e)),
         }
     }
 
@@ -672,7 +765,7 @@ fn evaluate_inner(defaults: &Defaults, case: &Case) -> Result<Outcome, String> {
         fails.push("fsGroup expectations but the case has no volume".into());
     }
     if want_verdict.is_some() {
-        return Ok(Outcome::Checked(fails));
+        return Ok(fails);
     }
 
     // Admitted contexts.
@@ -725,7 +818,7 @@ fn evaluate_inner(defaults: &Defaults, case: &Case) -> Result<Outcome, String> {
     }
 
     let Some(st) = &state else {
-        return Ok(Outcome::Checked(fails));
+        return Ok(fails);
     };
 
     if let Some(want) = exp.selinux_relabel
@@ -874,7 +967,7 @@ fn evaluate_inner(defaults: &Defaults, case: &Case) -> Result<Outcome, String> {
             ));
         }
     }
-    Ok(Outcome::Checked(fails))
+    Ok(fails)
 }
 
 // ---------------------------------------------------------------------------------- driver
@@ -909,7 +1002,6 @@ fn volume_access_vectors() {
     let files = vector_files();
     assert!(!files.is_empty(), "no volume-access vector files found");
     let (mut passed, mut failed, mut warned) = (0, Vec::new(), Vec::new());
-    let mut pending = Vec::new();
     for file in &files {
         let text =
             std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
@@ -928,9 +1020,8 @@ fn volume_access_vectors() {
             .to_owned();
         for case in &vf.cases {
             match evaluate(&vf.defaults, case) {
-                Outcome::Pending(why) => pending.push(format!("{fname} {}: {why}", case.id)),
-                Outcome::Checked(f) if f.is_empty() => passed += 1,
-                Outcome::Checked(f) => {
+                f if f.is_empty() => passed += 1,
+                f => {
                     let mut msg = format!("{fname} {}:", case.id);
                     for line in f {
                         let _ = write!(msg, "\n    {line}");
@@ -945,14 +1036,10 @@ fn volume_access_vectors() {
         }
     }
     eprintln!(
-        "volume-access vectors: {passed} passed, {} failed, {} warnings (inferred), {} pending",
+        "volume-access vectors: {passed} passed, {} failed, {} warnings (inferred)",
         failed.len(),
-        warned.len(),
-        pending.len()
+        warned.len()
     );
-    for p in &pending {
-        eprintln!("pending: {p}");
-    }
     for w in &warned {
         eprintln!("warning (confidence: inferred): {w}");
     }

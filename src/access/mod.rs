@@ -3,8 +3,8 @@
 //! container security contexts *after* admission, what is known of the images, and each volume's
 //! source with its cluster objects; unknown facts come from the embedded knowledge bases and are
 //! returned as explicit [`Assumption`]s. This module only models; it never prints, reads files or
-//! talks to a cluster, and it does not simulate SCC admission (see [`restricted_v2`] for the
-//! narrow stand-in). Reference: `reference/k8s-volume-permissions.md` §7.
+//! talks to a cluster, and it does not simulate SCC admission: callers pass the pod as
+//! [`crate::admission`] admitted it. Reference: `reference/k8s-volume-permissions.md` §7.
 //!
 //! ```
 //! use runner_doctor::access::{self, *};
@@ -41,7 +41,6 @@ pub mod identity;
 pub mod k8s;
 pub mod kb;
 pub mod mode;
-pub mod restricted_v2;
 pub mod verdict;
 pub mod volume;
 
