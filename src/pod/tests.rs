@@ -240,11 +240,21 @@ fn resource_overwrites_respect_the_maximum() {
     );
     job.variables
         .insert("KUBERNETES_CPU_LIMIT".into(), "3".into());
-    let out = run(cfg, job, (19, 4, 0)).unwrap();
-    assert_eq!(cpu(&out).as_deref(), Some("1"));
-    assert!(
-        out.warnings
-            .iter()
-            .any(|w| w.contains("higher than the maximum"))
-    );
+    let err = run(cfg, job, (19, 4, 0)).unwrap_err();
+    assert!(err.to_string().contains("higher than limit allowed"));
+}
+
+#[test]
+fn map_overwrites_need_the_allow_regex() {
+    let cfg = "[[runners]]\n executor = \"kubernetes\"\n [runners.kubernetes]\n  node_selector_overwrite_allowed = \"^zone=\"\n  [runners.kubernetes.node_selector]\n   arch = \"amd64\"\n";
+    let mut job = alpine();
+    job.variables
+        .insert("KUBERNETES_NODE_SELECTOR_ZONE".into(), "zone=a".into());
+    let out = run(cfg, job.clone(), (19, 4, 0)).unwrap();
+    let sel = spec(&out).node_selector.clone().unwrap();
+    assert_eq!(sel.get("zone").map(String::as_str), Some("a"));
+    assert_eq!(sel.get("arch").map(String::as_str), Some("amd64"));
+    job.variables
+        .insert("KUBERNETES_NODE_SELECTOR_ZONE".into(), "region=b".into());
+    assert!(run(cfg, job, (19, 4, 0)).is_err());
 }
