@@ -396,7 +396,17 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
     }
 
     // Services: config `[[services]]` first, then the job's; sorted by container name.
-    let services = services(&mut cx, job, &env, &pull_policy, &mounts, &lifecycle, honor)?;
+    let mut service_hosts = Vec::new();
+    let services = services(
+        &mut cx,
+        job,
+        &env,
+        &pull_policy,
+        &mounts,
+        &lifecycle,
+        honor,
+        &mut service_hosts,
+    )?;
     containers.extend(services);
 
     // Init containers (buildInitContainers).
@@ -524,7 +534,7 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
         security_context: pod_sc,
         ..Default::default()
     };
-    let namespace = pod_fields(&mut cx, &mut spec, &mut prov, &ff, job, opts)?;
+    let namespace = pod_fields(&mut cx, &mut spec, &mut prov, &ff, job, opts, service_hosts)?;
 
     // `[[pod_spec]]` patches, applied to the whole spec (K L2332–2340).
     if !k.pod_spec.is_empty() {
@@ -1349,6 +1359,7 @@ fn lifecycle(l: Option<&ContainerLifecycle>) -> Option<Lifecycle> {
 }
 
 /// Service containers (`prepareOptions`, `getServiceName`, `preparePodServices`).
+#[allow(clippy::too_many_arguments)]
 fn services(
     cx: &mut Cx<'_>,
     job: &Job,
@@ -1357,6 +1368,7 @@ fn services(
     mounts: &[(VolumeMount, Source)],
     lifecycle: &Option<Lifecycle>,
     honor: bool,
+    hostnames: &mut Vec<String>,
 ) -> Result<Vec<(Container, RelProv)>, PodError> {
     struct Svc {
         image: String,
@@ -1432,6 +1444,24 @@ fn services(
     }
     // getSortedServiceNames: containers are placed in lexicographic name order.
     named.sort_by(|a, b| a.0.cmp(&b.0));
+    // createServicesHostAlias (host_aliases.go): in sorted service order, the image-derived
+    // aliases that are valid DNS-1123 subdomains, then every explicit alias, which must be one.
+    for (_, s) in &named {
+        hostnames.extend(
+            image_aliases(&s.image)
+                .into_iter()
+                .filter(|a| is_dns1123_subdomain(a)),
+        );
+        for a in &s.aliases {
+            if !is_dns1123_subdomain(a) {
+                return Err(PodError::Config(format!(
+                    "provided host alias {a:?} for service {:?} is invalid DNS: a DNS-1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'",
+                    s.image
+                )));
+            }
+            hostnames.push(a.clone());
+        }
+    }
     let v = cx.v;
     let k = cx.k;
     let kbase = cx.kbase.clone();
@@ -1474,6 +1504,51 @@ fn services(
         .collect())
 }
 
+/// The hostnames a service image gets from its name (`services.SplitNameAndVersion`): the
+/// repository path without tag, digest or registry port, with `/` replaced by `__` and by `-`.
+fn image_aliases(image: &str) -> Vec<String> {
+    // Names the reference grammar rejects (e.g. upper case) get no aliases.
+    if image.chars().any(|c| c.is_ascii_uppercase()) {
+        return Vec::new();
+    }
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let without_tag = match no_digest.rfind(':') {
+        Some(i) if !no_digest[i..].contains('/') => &no_digest[..i],
+        _ => no_digest,
+    };
+    // `^(.*?)(|:[0-9]+)(|/.*)$`: drop a registry port.
+    let (head, rest) = match without_tag.find('/') {
+        Some(i) => (&without_tag[..i], &without_tag[i..]),
+        None => (without_tag, ""),
+    };
+    let head = match head.split_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => head,
+    };
+    let service = format!("{head}{rest}");
+    let alias = service.replace('/', "__");
+    let alternative = service.replace('/', "-");
+    if alias == alternative {
+        vec![alias]
+    } else {
+        vec![alias, alternative]
+    }
+}
+
+/// Kubernetes `IsDNS1123Subdomain`.
+fn is_dns1123_subdomain(s: &str) -> bool {
+    s.len() <= 253
+        && !s.is_empty()
+        && s.split('.').all(|label| {
+            let b = label.as_bytes();
+            !b.is_empty()
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                && b[0] != b'-'
+                && b[b.len() - 1] != b'-'
+        })
+}
+
 fn split_aliases(s: &str) -> Vec<String> {
     s.split(|c: char| c == ',' || c.is_whitespace())
         .filter(|a| !a.is_empty())
@@ -1482,6 +1557,7 @@ fn split_aliases(s: &str) -> Vec<String> {
 }
 
 /// Pod-level fields from `[runners.kubernetes]` (`preparePodConfig`). Returns the namespace.
+#[allow(clippy::too_many_arguments)]
 fn pod_fields(
     cx: &mut Cx<'_>,
     spec: &mut PodSpec,
@@ -1489,6 +1565,7 @@ fn pod_fields(
     ff: &FeatureFlags,
     job: &Job,
     opts: &BuildOptions,
+    service_hosts: Vec<String>,
 ) -> Result<String, PodError> {
     let k = cx.k;
     let v = cx.v;
@@ -1633,17 +1710,30 @@ fn pod_fields(
         });
         note("dnsConfig", Source::Config(kb.key("dns_config")));
     }
-    if !k.host_aliases.is_empty() {
-        spec.host_aliases = Some(
-            k.host_aliases
-                .iter()
-                .map(|h| HostAlias {
-                    ip: h.ip.clone().unwrap_or_default(),
-                    hostnames: (!h.hostnames.is_empty()).then(|| h.hostnames.clone()),
-                })
-                .collect(),
+    // Service aliases first (127.0.0.1), then `[[host_aliases]]` (createHostAliases).
+    let mut aliases = Vec::new();
+    if !service_hosts.is_empty() {
+        note(
+            "hostAliases[0]",
+            Source::Job("services (aliases resolve to 127.0.0.1)".into()),
         );
-        note("hostAliases", Source::Config(kb.key("host_aliases")));
+        aliases.push(HostAlias {
+            ip: "127.0.0.1".into(),
+            hostnames: Some(service_hosts),
+        });
+    }
+    for (i, h) in k.host_aliases.iter().enumerate() {
+        note(
+            &format!("hostAliases[{}]", aliases.len()),
+            Source::Config(key(&kb, &format!("host_aliases[{i}]"))),
+        );
+        aliases.push(HostAlias {
+            ip: h.ip.clone().unwrap_or_default(),
+            hostnames: (!h.hostnames.is_empty()).then(|| h.hostnames.clone()),
+        });
+    }
+    if !aliases.is_empty() {
+        spec.host_aliases = Some(aliases);
     }
     for (gate, value, field, cfg) in [
         (

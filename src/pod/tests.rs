@@ -199,7 +199,7 @@ fn service_names_skip_invalid_and_duplicate_aliases() {
         },
         JobService {
             name: "mysql:8".into(),
-            alias: Some("db Bad_Alias".into()),
+            alias: Some("db db.internal".into()),
             ..JobService::default()
         },
     ];
@@ -209,7 +209,14 @@ fn service_names_skip_invalid_and_duplicate_aliases() {
         .iter()
         .map(|c| c.name.as_str())
         .collect();
+    // `db` is taken, `db.internal` is no DNS-1123 label: svc-0.
     assert_eq!(names, ["build", "helper", "db", "svc-0"]);
+    let hosts = spec(&out).host_aliases.clone().unwrap();
+    assert_eq!(hosts[0].ip, "127.0.0.1");
+    assert_eq!(
+        hosts[0].hostnames.clone().unwrap(),
+        ["postgres", "db", "mysql", "db", "db.internal"]
+    );
     // Before 17.9 every service is svc-N.
     let out = run(BASIC, job, (17, 8, 0)).unwrap();
     let names: Vec<&str> = spec(&out)
@@ -257,4 +264,16 @@ fn map_overwrites_need_the_allow_regex() {
     job.variables
         .insert("KUBERNETES_NODE_SELECTOR_ZONE".into(), "region=b".into());
     assert!(run(cfg, job, (19, 4, 0)).is_err());
+}
+
+#[test]
+fn invalid_explicit_service_alias_fails_the_job() {
+    let mut job = alpine();
+    job.services = vec![JobService {
+        name: "redis:7".into(),
+        alias: Some("Bad_Alias".into()),
+        ..JobService::default()
+    }];
+    let err = run(BASIC, job, (19, 4, 0)).unwrap_err();
+    assert!(err.to_string().contains("Bad_Alias"));
 }
