@@ -548,10 +548,17 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
         }
     }
 
-    let unique_name = format!(
+    // ProjectUniqueName, made RFC 1123 compatible (`dns.MakeRFC1123Compatible`).
+    let unique_name: String = format!(
         "runner-{short}-project-{}-concurrent-{}",
         opts.project_id, opts.concurrent_project_id
-    );
+    )
+    .to_ascii_lowercase()
+    .chars()
+    .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
+    .skip_while(|c| !c.is_ascii_alphanumeric())
+    .take(63)
+    .collect();
     let metadata = metadata(&mut cx, &unique_name, namespace, opts, job, &mut prov)?;
     let pod = Pod {
         metadata,
