@@ -1073,7 +1073,10 @@ connection_max_age = "15m"
         assert_eq!(c.connection_max_age, Some(Duration::Text("15m".into())));
         let r = &c.runners[0];
         assert!(r.token_obtained_at.is_some());
-        assert_eq!(r.unhealthy_interval, Some(Duration::Nanos(3_600_000_000_000)));
+        assert_eq!(
+            r.unhealthy_interval,
+            Some(Duration::Nanos(3_600_000_000_000))
+        );
         let pp = r.kubernetes.as_ref().unwrap().pull_policy.as_ref().unwrap();
         assert_eq!(pp.to_vec(), ["always"]);
     }

@@ -15,8 +15,8 @@ use k8s_openapi::api::core::v1::{
     NodeSelectorRequirement, NodeSelectorTerm as K8sNodeSelectorTerm,
     PersistentVolumeClaimVolumeSource, Pod, PodAffinity as K8sPodAffinity,
     PodAffinityTerm as K8sPodAffinityTerm, PodAntiAffinity, PodDNSConfig, PodDNSConfigOption,
-    PodSpec, PreferredSchedulingTerm as K8sPreferred, ResourceRequirements, SecretVolumeSource,
-    SecurityContext, TCPSocketAction, Toleration, Volume, VolumeMount,
+    PodSpec, PreferredSchedulingTerm as K8sPreferred, Probe, ResourceRequirements,
+    SecretVolumeSource, SecurityContext, TCPSocketAction, Toleration, Volume, VolumeMount,
     WeightedPodAffinityTerm as K8sWeighted,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -92,6 +92,13 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
             "executor is {:?}, not \"kubernetes\"; the pod below is what the Kubernetes executor would build",
             runner.executor.as_deref().unwrap_or("")
         ));
+    }
+
+    if matches!(runner.shell.as_deref(), Some("pwsh" | "powershell")) {
+        cx.warnings.push(
+            "PowerShell stage commands and Windows helpers are not modelled; the stage plan assumes bash"
+                .into(),
+        );
     }
 
     // Variables: runner `environment` then job variables; the later entry wins.
@@ -335,14 +342,42 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
     {
         let mut c = base_container("build", &image, &pull_policy, &mounts, lifecycle.clone());
         let mut p: RelProv = vec![("image".into(), image_src.clone())];
-        set_command(
-            &mut c,
-            honor,
-            shell_cmd.clone(),
-            &job.image_entrypoint,
-            &[],
-            false,
-        );
+        // Exec mode honouring the entrypoint (17.4+): the shell first writes a marker file that a
+        // startup probe waits for (getContainerCommand, buildContainerStartupProbe).
+        let startup_probe = honor && legacy && since(v, 17, 4);
+        let build_cmd = if startup_probe {
+            let marker = join_path(&[&builds_dir, ".gitlab-startup-marker"]);
+            vec![
+                "sh".to_string(),
+                "-c".into(),
+                format!(">'{marker}'; {DETECT_SHELL}"),
+            ]
+        } else {
+            shell_cmd.clone()
+        };
+        set_command(&mut c, honor, build_cmd, &job.image_entrypoint, &[], false);
+        if startup_probe {
+            let shell = non_empty(&runner.shell).unwrap_or("bash").to_string();
+            let interval = k.poll_interval.filter(|i| *i > 0).unwrap_or(3);
+            let timeout = k.poll_timeout.filter(|i| *i > 0).unwrap_or(180);
+            c.startup_probe = Some(Probe {
+                exec: Some(ExecAction {
+                    command: Some(vec![
+                        shell,
+                        "-c".into(),
+                        "test -e \"$1\" || { echo -n \"$2\"; exit 1; }".into(),
+                        "--".into(),
+                        join_path(&[&builds_dir, ".gitlab-startup-marker"]),
+                        "gitlab-runner shell not up yet".into(),
+                    ]),
+                }),
+                success_threshold: Some(1),
+                initial_delay_seconds: Some(1),
+                period_seconds: Some(interval as i32),
+                failure_threshold: Some((timeout / interval) as i32),
+                ..Default::default()
+            });
+        }
         c.env = Some(env.iter().map(|(e, _)| e.clone()).collect());
         for (i, (_, s)) in env.iter().enumerate() {
             p.push((format!("env[{i}]"), s.clone()));

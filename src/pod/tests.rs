@@ -277,3 +277,16 @@ fn invalid_explicit_service_alias_fails_the_job() {
     let err = run(BASIC, job, (19, 4, 0)).unwrap_err();
     assert!(err.to_string().contains("Bad_Alias"));
 }
+
+#[test]
+fn honor_entrypoint_in_exec_mode_adds_a_startup_probe() {
+    let cfg = "[[runners]]\n executor = \"kubernetes\"\n [runners.feature_flags]\n  FF_USE_LEGACY_KUBERNETES_EXECUTION_STRATEGY = true\n  FF_KUBERNETES_HONOR_ENTRYPOINT = true\n";
+    let out = run(cfg, alpine(), (19, 4, 0)).unwrap();
+    let build = &spec(&out).containers[0];
+    assert!(build.command.is_none());
+    assert!(build.args.as_ref().unwrap()[2].starts_with(">'/builds/.gitlab-startup-marker'; "));
+    let probe = build.startup_probe.as_ref().unwrap();
+    assert_eq!(probe.failure_threshold, Some(60));
+    let out = run(cfg, alpine(), (17, 3, 0)).unwrap();
+    assert!(spec(&out).containers[0].startup_probe.is_none());
+}
