@@ -642,11 +642,19 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
     } else {
         ChownMode::None
     };
-    let helper_cmd: Vec<String> = if full_umask_fix {
+    let mut helper_cmd: Vec<String> = if full_umask_fix {
         vec!["/bin/bash".into()]
     } else {
         vec!["gitlab-runner-build".into()]
     };
+    // proxy_exec (17.10) wraps the helper command (helperimage/linux_info.go).
+    if runner.proxy_exec == Some(true) && since(v, 17, 10) {
+        let mut wrapped: Vec<String> = ["gitlab-runner-helper", "proxy-exec", "--bootstrap"]
+            .map(String::from)
+            .to_vec();
+        wrapped.append(&mut helper_cmd);
+        helper_cmd = wrapped;
+    }
     let project_cache_dir = join_path(&[&cache_dir, &slug]);
     let uid_gid_file = join_path(&[&builds_dir, &uid_gid_file_name(v)]);
     let stages = stages::plan(&PlanInput {

@@ -290,3 +290,14 @@ fn honor_entrypoint_in_exec_mode_adds_a_startup_probe() {
     let out = run(cfg, alpine(), (17, 3, 0)).unwrap();
     assert!(spec(&out).containers[0].startup_probe.is_none());
 }
+
+#[test]
+fn fields_from_a_volume_key() {
+    let cfg = "[[runners]]\n executor = \"kubernetes\"\n [runners.kubernetes]\n  [[runners.kubernetes.volumes.pvc]]\n   name = \"c\"\n   mount_path = \"/cache\"\n";
+    let out = run(cfg, alpine(), (19, 4, 0)).unwrap();
+    let key = crate::model::runner::KeyPath::parse("runners[0].kubernetes.volumes.pvc[0]");
+    let fields: Vec<&str> = out.fields_from(&key).collect();
+    assert!(fields.contains(&"spec.volumes[0]"));
+    assert!(fields.contains(&"spec.containers[0].volumeMounts[2]"));
+    assert!(fields.contains(&"spec.initContainers[0].volumeMounts[2]"));
+}
