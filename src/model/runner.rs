@@ -1052,3 +1052,47 @@ concurrent = 4
         assert_eq!(from_json.ignored, loaded.ignored);
     }
 }
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    #[test]
+    fn datetimes_durations_and_string_or_array() {
+        let text = r#"
+connection_max_age = "15m"
+[[runners]]
+  token_obtained_at = 2024-01-02T03:04:05Z
+  unhealthy_interval = 3600000000000
+  [runners.kubernetes]
+    pull_policy = "always"
+"#;
+        let loaded = RunnerConfigFile::load_toml_str(text).unwrap();
+        assert!(loaded.ignored.is_empty(), "{:?}", loaded.ignored);
+        let c = &loaded.config;
+        assert_eq!(c.connection_max_age, Some(Duration::Text("15m".into())));
+        let r = &c.runners[0];
+        assert!(r.token_obtained_at.is_some());
+        assert_eq!(
+            r.unhealthy_interval,
+            Some(Duration::Nanos(3_600_000_000_000))
+        );
+        let pp = r.kubernetes.as_ref().unwrap().pull_policy.as_ref().unwrap();
+        assert_eq!(pp.to_vec(), ["always"]);
+    }
+
+    #[test]
+    fn key_path_round_trip() {
+        let p = KeyPath::parse("runners[0].kubernetes.volumes.pvc[2].name");
+        assert_eq!(p.to_string(), "runners[0].kubernetes.volumes.pvc[2].name");
+        assert_eq!(p.dotted(), "runners.kubernetes.volumes.pvc.name");
+    }
+
+    #[test]
+    fn wrong_types_are_errors_not_panics() {
+        assert!(RunnerConfigFile::load_toml_str("concurrent = \"many\"").is_err());
+        assert!(RunnerConfigFile::load_toml_str("[[runners]]\nenvironment = 3").is_err());
+        let v = serde_json::json!({"runners": [{"kubernetes": {"privileged": "yes"}}]});
+        assert!(RunnerConfigFile::load_json_value(&v).is_err());
+    }
+}

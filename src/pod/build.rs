@@ -15,8 +15,8 @@ use k8s_openapi::api::core::v1::{
     NodeSelectorRequirement, NodeSelectorTerm as K8sNodeSelectorTerm,
     PersistentVolumeClaimVolumeSource, Pod, PodAffinity as K8sPodAffinity,
     PodAffinityTerm as K8sPodAffinityTerm, PodAntiAffinity, PodDNSConfig, PodDNSConfigOption,
-    PodSpec, PreferredSchedulingTerm as K8sPreferred, ResourceRequirements, SecretVolumeSource,
-    SecurityContext, TCPSocketAction, Toleration, Volume, VolumeMount,
+    PodSpec, PreferredSchedulingTerm as K8sPreferred, Probe, ResourceRequirements,
+    SecretVolumeSource, SecurityContext, TCPSocketAction, Toleration, Volume, VolumeMount,
     WeightedPodAffinityTerm as K8sWeighted,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -92,6 +92,13 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
             "executor is {:?}, not \"kubernetes\"; the pod below is what the Kubernetes executor would build",
             runner.executor.as_deref().unwrap_or("")
         ));
+    }
+
+    if matches!(runner.shell.as_deref(), Some("pwsh" | "powershell")) {
+        cx.warnings.push(
+            "PowerShell stage commands and Windows helpers are not modelled; the stage plan assumes bash"
+                .into(),
+        );
     }
 
     // Variables: runner `environment` then job variables; the later entry wins.
@@ -330,19 +337,47 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
         &mut build_scp,
         &mut cx.warnings,
     );
-    let (build_res, build_resp) = resources(&mut cx, "", "");
+    let (build_res, build_resp) = resources(&mut cx, "", "")?;
     let mut containers: Vec<(Container, RelProv)> = Vec::new();
     {
         let mut c = base_container("build", &image, &pull_policy, &mounts, lifecycle.clone());
         let mut p: RelProv = vec![("image".into(), image_src.clone())];
-        set_command(
-            &mut c,
-            honor,
-            shell_cmd.clone(),
-            &job.image_entrypoint,
-            &[],
-            false,
-        );
+        // Exec mode honouring the entrypoint (17.4+): the shell first writes a marker file that a
+        // startup probe waits for (getContainerCommand, buildContainerStartupProbe).
+        let startup_probe = honor && legacy && since(v, 17, 4);
+        let build_cmd = if startup_probe {
+            let marker = join_path(&[&builds_dir, ".gitlab-startup-marker"]);
+            vec![
+                "sh".to_string(),
+                "-c".into(),
+                format!(">'{marker}'; {DETECT_SHELL}"),
+            ]
+        } else {
+            shell_cmd.clone()
+        };
+        set_command(&mut c, honor, build_cmd, &job.image_entrypoint, &[], false);
+        if startup_probe {
+            let shell = non_empty(&runner.shell).unwrap_or("bash").to_string();
+            let interval = k.poll_interval.filter(|i| *i > 0).unwrap_or(3);
+            let timeout = k.poll_timeout.filter(|i| *i > 0).unwrap_or(180);
+            c.startup_probe = Some(Probe {
+                exec: Some(ExecAction {
+                    command: Some(vec![
+                        shell,
+                        "-c".into(),
+                        "test -e \"$1\" || { echo -n \"$2\"; exit 1; }".into(),
+                        "--".into(),
+                        join_path(&[&builds_dir, ".gitlab-startup-marker"]),
+                        "gitlab-runner shell not up yet".into(),
+                    ]),
+                }),
+                success_threshold: Some(1),
+                initial_delay_seconds: Some(1),
+                period_seconds: Some(interval as i32),
+                failure_threshold: Some((timeout / interval) as i32),
+                ..Default::default()
+            });
+        }
         c.env = Some(env.iter().map(|(e, _)| e.clone()).collect());
         for (i, (_, s)) in env.iter().enumerate() {
             p.push((format!("env[{i}]"), s.clone()));
@@ -377,7 +412,7 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
             &mut scp,
             &mut cx.warnings,
         );
-        let (res, resp) = resources(&mut cx, "helper_", "HELPER_");
+        let (res, resp) = resources(&mut cx, "helper_", "HELPER_")?;
         let mut c = base_container(
             "helper",
             &helper_image,
@@ -396,7 +431,17 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
     }
 
     // Services: config `[[services]]` first, then the job's; sorted by container name.
-    let services = services(&mut cx, job, &env, &pull_policy, &mounts, &lifecycle, honor);
+    let mut service_hosts = Vec::new();
+    let services = services(
+        &mut cx,
+        job,
+        &env,
+        &pull_policy,
+        &mounts,
+        &lifecycle,
+        honor,
+        &mut service_hosts,
+    )?;
     containers.extend(services);
 
     // Init containers (buildInitContainers).
@@ -465,7 +510,7 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
             parts.push(format!("cp /usr/bin/dumb-init {scripts_dir}"));
         }
         c.command = Some(vec!["sh".into(), "-c".into(), parts.join(";\n")]);
-        let (res, resp) = resources(&mut cx, "helper_", "HELPER_");
+        let (res, resp) = resources(&mut cx, "helper_", "HELPER_")?;
         c.resources = res;
         p.extend(resp);
         // The init container has a security context only from 15.2 (reference §2.8).
@@ -524,7 +569,7 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
         security_context: pod_sc,
         ..Default::default()
     };
-    let namespace = pod_fields(&mut cx, &mut spec, &mut prov, &ff, job, opts)?;
+    let namespace = pod_fields(&mut cx, &mut spec, &mut prov, &ff, job, opts, service_hosts)?;
 
     // `[[pod_spec]]` patches, applied to the whole spec (K L2332–2340).
     if !k.pod_spec.is_empty() {
@@ -538,11 +583,18 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
         }
     }
 
-    let unique_name = format!(
+    // ProjectUniqueName, made RFC 1123 compatible (`dns.MakeRFC1123Compatible`).
+    let unique_name: String = format!(
         "runner-{short}-project-{}-concurrent-{}",
         opts.project_id, opts.concurrent_project_id
-    );
-    let metadata = metadata(&mut cx, &unique_name, namespace, opts, job, &mut prov);
+    )
+    .to_ascii_lowercase()
+    .chars()
+    .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
+    .skip_while(|c| !c.is_ascii_alphanumeric())
+    .take(63)
+    .collect();
+    let metadata = metadata(&mut cx, &unique_name, namespace, opts, job, &mut prov)?;
     let pod = Pod {
         metadata,
         spec: Some(spec),
@@ -590,11 +642,19 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
     } else {
         ChownMode::None
     };
-    let helper_cmd: Vec<String> = if full_umask_fix {
+    let mut helper_cmd: Vec<String> = if full_umask_fix {
         vec!["/bin/bash".into()]
     } else {
         vec!["gitlab-runner-build".into()]
     };
+    // proxy_exec (17.10) wraps the helper command (helperimage/linux_info.go).
+    if runner.proxy_exec == Some(true) && since(v, 17, 10) {
+        let mut wrapped: Vec<String> = ["gitlab-runner-helper", "proxy-exec", "--bootstrap"]
+            .map(String::from)
+            .to_vec();
+        wrapped.append(&mut helper_cmd);
+        helper_cmd = wrapped;
+    }
     let project_cache_dir = join_path(&[&cache_dir, &slug]);
     let uid_gid_file = join_path(&[&builds_dir, &uid_gid_file_name(v)]);
     let stages = stages::plan(&PlanInput {
@@ -922,27 +982,39 @@ fn res_key<'a>(k: &'a KubernetesConfig, name: &str) -> Option<&'a String> {
 }
 
 /// Limits and requests for one container kind (`prefix` `""`, `service_`, `helper_`, `pod_`),
-/// with the job-variable overwrites `KUBERNETES_<VAR_PREFIX><RES>_<LIMIT|REQUEST>` honoured up to
-/// `*_overwrite_max_allowed` (`executors/kubernetes/overwrites.go`; without a maximum the
-/// overwrite is not allowed).
+/// with the job-variable overwrites `KUBERNETES_<VAR_PREFIX><RES>_<LIMIT|REQUEST>`
+/// (`executors/kubernetes/overwrites.go` `evaluateMaxResourceOverwrite`): without
+/// `*_overwrite_max_allowed` the overwrite is disabled; above the maximum, or with an unparsable
+/// quantity, the job fails (`createResourceList`).
 fn resources(
     cx: &mut Cx<'_>,
     prefix: &str,
     var_prefix: &str,
-) -> (Option<ResourceRequirements>, RelProv) {
+) -> Result<(Option<ResourceRequirements>, RelProv), PodError> {
     let mut rr = ResourceRequirements::default();
     let mut prov = RelProv::new();
-    let kinds: &[(&str, &str)] = if prefix == "pod_" {
-        &[("cpu", "cpu"), ("memory", "memory")]
+    let kinds: &[(&str, &str, &str)] = if prefix == "pod_" {
+        &[("cpu", "cpu", "CPU"), ("memory", "memory", "Memory")]
     } else {
         &[
-            ("cpu", "cpu"),
-            ("memory", "memory"),
-            ("ephemeral_storage", "ephemeral-storage"),
+            ("cpu", "cpu", "CPU"),
+            ("memory", "memory", "Memory"),
+            ("ephemeral_storage", "ephemeral-storage", "EphemeralStorage"),
         ]
     };
-    for (res, k8s_name) in kinds {
-        for (kind, field) in [("limit", "limits"), ("request", "requests")] {
+    let who = match prefix {
+        "" => "build",
+        "service_" => "service",
+        "helper_" => "helper",
+        _ => "Pod",
+    };
+    for (kind, field, go_kind) in [
+        ("limit", "limits", "Limit"),
+        ("request", "requests", "Request"),
+    ] {
+        let fail =
+            |msg: String| PodError::Config(format!("invalid {who} {field} specified: {msg}"));
+        for (res, k8s_name, go_res) in kinds {
             let cfg_key = format!("{prefix}{res}_{kind}");
             let mut value = res_key(cx.k, &cfg_key).cloned();
             let mut src = Source::Config(cx.kbase.key(&cfg_key));
@@ -951,33 +1023,30 @@ fn resources(
                 res.to_ascii_uppercase(),
                 kind.to_ascii_uppercase()
             );
-            if let Some(ov) = cx
-                .vars
-                .get(&var)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-            {
-                let max_key = format!("{cfg_key}_overwrite_max_allowed");
-                match res_key(cx.k, &max_key).cloned() {
-                    None => cx.warnings.push(format!(
-                        "{var} is set but `{max_key}` is not; the runner does not apply the overwrite"
-                    )),
-                    Some(max) => match (parse_quantity(&ov), parse_quantity(&max)) {
-                        (Some(a), Some(b)) if a <= b => {
-                            value = Some(ov.clone());
-                            src = Source::Job(format!("variables.{var}"));
-                        }
-                        _ => cx.warnings.push(format!(
-                            "the resource overwrite {var}={ov} is higher than the maximum allowed {max} (or invalid)"
-                        )),
-                    },
+            let max_key = format!("{cfg_key}_overwrite_max_allowed");
+            if let (Some(ov), Some(max)) = (
+                cx.vars
+                    .get(&var)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+                res_key(cx.k, &max_key).cloned(),
+            ) {
+                let (Some(a), Some(b)) = (parse_quantity(&ov), parse_quantity(&max)) else {
+                    return Err(fail(format!(
+                        "parsing resource limit: {var}={ov:?}, max {max:?}"
+                    )));
+                };
+                if a > b {
+                    return Err(fail(format!(
+                        "the resource \"{go_res}{go_kind}\" requested {ov:?} is higher than limit allowed {max:?}"
+                    )));
                 }
+                value = Some(ov);
+                src = Source::Job(format!("variables.{var}"));
             }
             let Some(value) = value else { continue };
             if parse_quantity(&value).is_none() {
-                cx.warnings
-                    .push(format!("invalid {k8s_name} {kind} quantity {value:?}"));
-                continue;
+                return Err(fail(format!("invalid {k8s_name} quantity {value:?}")));
             }
             let map = if field == "limits" {
                 &mut rr.limits
@@ -990,9 +1059,9 @@ fn resources(
         }
     }
     if rr == ResourceRequirements::default() {
-        (None, prov)
+        Ok((None, prov))
     } else {
-        (Some(rr), prov)
+        Ok((Some(rr), prov))
     }
 }
 
@@ -1340,6 +1409,7 @@ fn lifecycle(l: Option<&ContainerLifecycle>) -> Option<Lifecycle> {
 }
 
 /// Service containers (`prepareOptions`, `getServiceName`, `preparePodServices`).
+#[allow(clippy::too_many_arguments)]
 fn services(
     cx: &mut Cx<'_>,
     job: &Job,
@@ -1348,7 +1418,8 @@ fn services(
     mounts: &[(VolumeMount, Source)],
     lifecycle: &Option<Lifecycle>,
     honor: bool,
-) -> Vec<(Container, RelProv)> {
+    hostnames: &mut Vec<String>,
+) -> Result<Vec<(Container, RelProv)>, PodError> {
     struct Svc {
         image: String,
         aliases: Vec<String>,
@@ -1423,11 +1494,29 @@ fn services(
     }
     // getSortedServiceNames: containers are placed in lexicographic name order.
     named.sort_by(|a, b| a.0.cmp(&b.0));
+    // createServicesHostAlias (host_aliases.go): in sorted service order, the image-derived
+    // aliases that are valid DNS-1123 subdomains, then every explicit alias, which must be one.
+    for (_, s) in &named {
+        hostnames.extend(
+            image_aliases(&s.image)
+                .into_iter()
+                .filter(|a| is_dns1123_subdomain(a)),
+        );
+        for a in &s.aliases {
+            if !is_dns1123_subdomain(a) {
+                return Err(PodError::Config(format!(
+                    "provided host alias {a:?} for service {:?} is invalid DNS: a DNS-1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'",
+                    s.image
+                )));
+            }
+            hostnames.push(a.clone());
+        }
+    }
     let v = cx.v;
     let k = cx.k;
     let kbase = cx.kbase.clone();
-    let (res, resp) = resources(cx, "service_", "SERVICE_");
-    named
+    let (res, resp) = resources(cx, "service_", "SERVICE_")?;
+    Ok(named
         .into_iter()
         .map(|(name, s)| {
             let (mut sc, mut scp) = security::container_security_context(
@@ -1462,7 +1551,52 @@ fn services(
             p.extend(prefix_prov("securityContext", &scp));
             (c, p)
         })
-        .collect()
+        .collect())
+}
+
+/// The hostnames a service image gets from its name (`services.SplitNameAndVersion`): the
+/// repository path without tag, digest or registry port, with `/` replaced by `__` and by `-`.
+fn image_aliases(image: &str) -> Vec<String> {
+    // Names the reference grammar rejects (e.g. upper case) get no aliases.
+    if image.chars().any(|c| c.is_ascii_uppercase()) {
+        return Vec::new();
+    }
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let without_tag = match no_digest.rfind(':') {
+        Some(i) if !no_digest[i..].contains('/') => &no_digest[..i],
+        _ => no_digest,
+    };
+    // `^(.*?)(|:[0-9]+)(|/.*)$`: drop a registry port.
+    let (head, rest) = match without_tag.find('/') {
+        Some(i) => (&without_tag[..i], &without_tag[i..]),
+        None => (without_tag, ""),
+    };
+    let head = match head.split_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => head,
+    };
+    let service = format!("{head}{rest}");
+    let alias = service.replace('/', "__");
+    let alternative = service.replace('/', "-");
+    if alias == alternative {
+        vec![alias]
+    } else {
+        vec![alias, alternative]
+    }
+}
+
+/// Kubernetes `IsDNS1123Subdomain`.
+fn is_dns1123_subdomain(s: &str) -> bool {
+    s.len() <= 253
+        && !s.is_empty()
+        && s.split('.').all(|label| {
+            let b = label.as_bytes();
+            !b.is_empty()
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                && b[0] != b'-'
+                && b[b.len() - 1] != b'-'
+        })
 }
 
 fn split_aliases(s: &str) -> Vec<String> {
@@ -1473,6 +1607,7 @@ fn split_aliases(s: &str) -> Vec<String> {
 }
 
 /// Pod-level fields from `[runners.kubernetes]` (`preparePodConfig`). Returns the namespace.
+#[allow(clippy::too_many_arguments)]
 fn pod_fields(
     cx: &mut Cx<'_>,
     spec: &mut PodSpec,
@@ -1480,6 +1615,7 @@ fn pod_fields(
     ff: &FeatureFlags,
     job: &Job,
     opts: &BuildOptions,
+    service_hosts: Vec<String>,
 ) -> Result<String, PodError> {
     let k = cx.k;
     let v = cx.v;
@@ -1502,8 +1638,7 @@ fn pod_fields(
         cx,
         "KUBERNETES_SERVICE_ACCOUNT_OVERWRITE",
         &k.service_account_overwrite_allowed,
-        "service_account_overwrite_allowed",
-    ) {
+    )? {
         sa = Some(ov);
         sa_src = Source::Job("variables.KUBERNETES_SERVICE_ACCOUNT_OVERWRITE".into());
     }
@@ -1521,13 +1656,46 @@ fn pod_fields(
             Source::Config(kb.key("automount_service_account_token")),
         );
     }
-    if !k.node_selector.is_empty() {
-        spec.node_selector = Some(k.node_selector.clone());
-        note("nodeSelector", Source::Config(kb.key("node_selector")));
+    let (selector, selector_vars) = map_overwrite(
+        cx,
+        &k.node_selector,
+        &k.node_selector_overwrite_allowed,
+        "KUBERNETES_NODE_SELECTOR_",
+        false,
+    )?;
+    for key in selector.keys() {
+        let src = match selector_vars.get(key) {
+            Some(var) => Source::Job(format!("variables.{var}")),
+            None => Source::Config(kb.key("node_selector").key(key)),
+        };
+        note(&format!("nodeSelector.{key}"), src);
     }
-    if !k.node_tolerations.is_empty() {
+    if !selector.is_empty() {
+        spec.node_selector = Some(selector);
+    }
+    // node_tolerations: `"key=value" = "Effect"`; a key without `=` uses operator Exists
+    // (getPodTolerations). Overwrites come as `key[=value][:Effect]` (16.9).
+    let (tolerations, toleration_vars) = if since(v, 16, 9) {
+        map_overwrite(
+            cx,
+            &k.node_tolerations,
+            &k.node_tolerations_overwrite_allowed,
+            "KUBERNETES_NODE_TOLERATIONS_",
+            true,
+        )?
+    } else {
+        (k.node_tolerations.clone(), BTreeMap::new())
+    };
+    for (i, kv) in tolerations.keys().enumerate() {
+        let src = match toleration_vars.get(kv) {
+            Some(var) => Source::Job(format!("variables.{var}")),
+            None => Source::Config(kb.key("node_tolerations").key(kv)),
+        };
+        note(&format!("tolerations[{i}]"), src);
+    }
+    if !tolerations.is_empty() {
         spec.tolerations = Some(
-            k.node_tolerations
+            tolerations
                 .iter()
                 .map(|(kv, effect)| {
                     let effect = (!effect.is_empty()).then(|| effect.clone());
@@ -1549,7 +1717,6 @@ fn pod_fields(
                 })
                 .collect(),
         );
-        note("tolerations", Source::Config(kb.key("node_tolerations")));
     }
     if let Some(a) = k
         .affinity
@@ -1593,17 +1760,30 @@ fn pod_fields(
         });
         note("dnsConfig", Source::Config(kb.key("dns_config")));
     }
-    if !k.host_aliases.is_empty() {
-        spec.host_aliases = Some(
-            k.host_aliases
-                .iter()
-                .map(|h| HostAlias {
-                    ip: h.ip.clone().unwrap_or_default(),
-                    hostnames: (!h.hostnames.is_empty()).then(|| h.hostnames.clone()),
-                })
-                .collect(),
+    // Service aliases first (127.0.0.1), then `[[host_aliases]]` (createHostAliases).
+    let mut aliases = Vec::new();
+    if !service_hosts.is_empty() {
+        note(
+            "hostAliases[0]",
+            Source::Job("services (aliases resolve to 127.0.0.1)".into()),
         );
-        note("hostAliases", Source::Config(kb.key("host_aliases")));
+        aliases.push(HostAlias {
+            ip: "127.0.0.1".into(),
+            hostnames: Some(service_hosts),
+        });
+    }
+    for (i, h) in k.host_aliases.iter().enumerate() {
+        note(
+            &format!("hostAliases[{}]", aliases.len()),
+            Source::Config(key(&kb, &format!("host_aliases[{i}]"))),
+        );
+        aliases.push(HostAlias {
+            ip: h.ip.clone().unwrap_or_default(),
+            hostnames: (!h.hostnames.is_empty()).then(|| h.hostnames.clone()),
+        });
+    }
+    if !aliases.is_empty() {
+        spec.host_aliases = Some(aliases);
     }
     for (gate, value, field, cfg) in [
         (
@@ -1677,7 +1857,7 @@ fn pod_fields(
     }
     // Pod-level resources (18.10).
     if since(v, 18, 10) {
-        let (res, resp) = resources(cx, "pod_", "POD_");
+        let (res, resp) = resources(cx, "pod_", "POD_")?;
         if let Some(r) = res {
             spec.resources = Some(r);
             for (rel, src) in resp {
@@ -1695,8 +1875,7 @@ fn pod_fields(
         cx,
         "KUBERNETES_NAMESPACE_OVERWRITE",
         &k.namespace_overwrite_allowed,
-        "namespace_overwrite_allowed",
-    ) {
+    )? {
         ns = Some(ov);
     }
     if k.namespace_per_job == Some(true) && since(v, 16, 10) {
@@ -1709,36 +1888,72 @@ fn pod_fields(
     }))
 }
 
-/// A `*_OVERWRITE` job variable applied when it matches the `*_overwrite_allowed` regex
-/// (unanchored, like Go's `regexp.MatchString`).
-fn overwrite(
-    cx: &mut Cx<'_>,
-    var: &str,
-    allowed: &Option<String>,
-    allowed_key: &str,
-) -> Option<String> {
-    let value = cx.vars.get(var).filter(|s| !s.is_empty())?.to_string();
-    let Some(pattern) = non_empty(allowed) else {
-        cx.warnings.push(format!(
-            "{var} is set but `{allowed_key}` is empty; the overwrite is not allowed"
-        ));
-        return None;
+/// A `*_OVERWRITE` job variable (`evaluateOverwrite`): ignored when `*_overwrite_allowed` is
+/// empty; applied when it matches that regex (unanchored, Go `regexp.MatchString`); otherwise the
+/// job fails.
+fn overwrite(cx: &Cx<'_>, var: &str, allowed: &Option<String>) -> Result<Option<String>, PodError> {
+    let Some(value) = cx.vars.get(var).filter(|s| !s.is_empty()) else {
+        return Ok(None);
     };
-    match regex::Regex::new(pattern) {
-        Ok(re) if re.is_match(&value) => Some(value),
-        Ok(_) => {
-            cx.warnings.push(format!(
-                "{var}={value:?} does not match `{allowed_key}` {pattern:?}; the runner fails the job"
-            ));
-            None
-        }
-        Err(e) => {
-            cx.warnings.push(format!(
-                "`{allowed_key}` is not a valid regular expression: {e}"
-            ));
-            None
-        }
+    let Some(pattern) = non_empty(allowed) else {
+        return Ok(None);
+    };
+    regex_check(pattern, value)?;
+    Ok(Some(value.to_string()))
+}
+
+fn regex_check(pattern: &str, value: &str) -> Result<(), PodError> {
+    let re = regex::Regex::new(pattern).map_err(|e| PodError::Config(e.to_string()))?;
+    if re.is_match(value) {
+        Ok(())
+    } else {
+        Err(PodError::Config(format!(
+            "provided value {value:?} does not match {pattern:?}"
+        )))
     }
+}
+
+type StringMap = BTreeMap<String, String>;
+
+/// The map overwrites (`evaluateMapOverwrite`): every variable named `<prefix>*` whose value
+/// matches the regex adds or replaces one entry; values are `key=value`, or for tolerations
+/// `key[=value][:Effect]`. Returns the map and, per key, the variable that set it.
+fn map_overwrite(
+    cx: &Cx<'_>,
+    base: &BTreeMap<String, String>,
+    allowed: &Option<String>,
+    prefix: &str,
+    toleration: bool,
+) -> Result<(StringMap, StringMap), PodError> {
+    let mut out = base.clone();
+    let mut from_var = BTreeMap::new();
+    let Some(pattern) = non_empty(allowed) else {
+        return Ok((out, from_var));
+    };
+    for (name, value) in &cx.vars.0 {
+        if !name.starts_with(prefix) {
+            continue;
+        }
+        regex_check(pattern, value)?;
+        let (k, v) = if toleration {
+            match value.split_once(':') {
+                Some((k, e)) => (k.to_string(), e.to_string()),
+                None => (value.clone(), String::new()),
+            }
+        } else {
+            match value.split_once('=') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => {
+                    return Err(PodError::Config(format!(
+                        "provided value {value:?} does not match \"k=v\""
+                    )));
+                }
+            }
+        };
+        out.insert(k.clone(), v);
+        from_var.insert(k, name.clone());
+    }
+    Ok((out, from_var))
 }
 
 fn requirement(r: &SelectorRequirement) -> NodeSelectorRequirement {
@@ -1862,7 +2077,7 @@ fn metadata(
     opts: &BuildOptions,
     job: &Job,
     prov: &mut Vec<Provenance>,
-) -> ObjectMeta {
+) -> Result<ObjectMeta, PodError> {
     let mut labels = BTreeMap::new();
     labels.insert("pod".to_string(), unique_name.to_string());
     labels.insert(
@@ -1870,7 +2085,15 @@ fn metadata(
         opts.project_id.to_string(),
     );
     labels.insert("job.runner.gitlab.com/pod".into(), unique_name.to_string());
-    for (k, v) in &cx.k.pod_labels {
+    // pod_labels plus KUBERNETES_POD_LABELS_* (15.1+ when pod_labels_overwrite_allowed is set).
+    let (user_labels, label_vars) = map_overwrite(
+        cx,
+        &cx.k.pod_labels,
+        &cx.k.pod_labels_overwrite_allowed,
+        "KUBERNETES_POD_LABELS_",
+        false,
+    )?;
+    for (k, v) in &user_labels {
         if k.contains("runner.gitlab.com/") {
             cx.warnings.push(format!(
                 "not setting pod label {k:?}, overwrite of labels in the \"runner.gitlab.com\" namespace is not allowed"
@@ -1878,9 +2101,13 @@ fn metadata(
             continue;
         }
         labels.insert(k.clone(), cx.vars.expand(v));
+        let source = match label_vars.get(k) {
+            Some(var) => Source::Job(format!("variables.{var}")),
+            None => Source::Config(cx.kbase.key("pod_labels").key(k)),
+        };
         prov.push(Provenance {
             pod_path: format!("metadata.labels.{k}"),
-            source: Source::Config(cx.kbase.key("pod_labels").key(k)),
+            source,
         });
     }
     let mut annotations = BTreeMap::new();
@@ -1892,24 +2119,35 @@ fn metadata(
     if let Some(t) = job.timeout {
         annotations.insert("job.runner.gitlab.com/timeout".into(), format!("{t}s"));
     }
-    for (k, v) in &cx.k.pod_annotations {
+    let (user_annotations, annotation_vars) = map_overwrite(
+        cx,
+        &cx.k.pod_annotations,
+        &cx.k.pod_annotations_overwrite_allowed,
+        "KUBERNETES_POD_ANNOTATIONS_",
+        false,
+    )?;
+    for (k, v) in &user_annotations {
         annotations.insert(k.clone(), cx.vars.expand(v));
+        let source = match annotation_vars.get(k) {
+            Some(var) => Source::Job(format!("variables.{var}")),
+            None => Source::Config(cx.kbase.key("pod_annotations").key(k)),
+        };
         prov.push(Provenance {
             pod_path: format!("metadata.annotations.{k}"),
-            source: Source::Config(cx.kbase.key("pod_annotations").key(k)),
+            source,
         });
     }
     // The runner appends 8 random characters to the (≤54 character) unique name; the API
     // equivalent is generateName.
     let mut prefix: String = unique_name.chars().take(54).collect();
     prefix.push('-');
-    ObjectMeta {
+    Ok(ObjectMeta {
         generate_name: Some(prefix),
         namespace: Some(namespace),
         labels: Some(labels),
         annotations: Some(annotations),
         ..Default::default()
-    }
+    })
 }
 
 /// Applies the `[[pod_spec]]` patches and records every changed leaf path as produced by the patch.

@@ -215,6 +215,15 @@ impl JobPod {
         self.cache_cx.remote_key(key)
     }
 
+    /// The pod paths a config key (or any key below it) produced, e.g. every field that
+    /// `runners[0].kubernetes.volumes.pvc[0]` shaped.
+    pub fn fields_from<'a>(&'a self, key: &'a KeyPath) -> impl Iterator<Item = &'a str> {
+        self.provenance.iter().filter_map(move |p| match &p.source {
+            Source::Config(k) if k.0.starts_with(&key.0) => Some(p.pod_path.as_str()),
+            _ => None,
+        })
+    }
+
     /// Provenance entries for one pod path.
     pub fn provenance_of<'a>(&'a self, pod_path: &'a str) -> impl Iterator<Item = &'a Source> {
         self.provenance

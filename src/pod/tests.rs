@@ -199,7 +199,7 @@ fn service_names_skip_invalid_and_duplicate_aliases() {
         },
         JobService {
             name: "mysql:8".into(),
-            alias: Some("db Bad_Alias".into()),
+            alias: Some("db db.internal".into()),
             ..JobService::default()
         },
     ];
@@ -209,7 +209,14 @@ fn service_names_skip_invalid_and_duplicate_aliases() {
         .iter()
         .map(|c| c.name.as_str())
         .collect();
+    // `db` is taken, `db.internal` is no DNS-1123 label: svc-0.
     assert_eq!(names, ["build", "helper", "db", "svc-0"]);
+    let hosts = spec(&out).host_aliases.clone().unwrap();
+    assert_eq!(hosts[0].ip, "127.0.0.1");
+    assert_eq!(
+        hosts[0].hostnames.clone().unwrap(),
+        ["postgres", "db", "mysql", "db", "db.internal"]
+    );
     // Before 17.9 every service is svc-N.
     let out = run(BASIC, job, (17, 8, 0)).unwrap();
     let names: Vec<&str> = spec(&out)
@@ -240,11 +247,57 @@ fn resource_overwrites_respect_the_maximum() {
     );
     job.variables
         .insert("KUBERNETES_CPU_LIMIT".into(), "3".into());
-    let out = run(cfg, job, (19, 4, 0)).unwrap();
-    assert_eq!(cpu(&out).as_deref(), Some("1"));
-    assert!(
-        out.warnings
-            .iter()
-            .any(|w| w.contains("higher than the maximum"))
-    );
+    let err = run(cfg, job, (19, 4, 0)).unwrap_err();
+    assert!(err.to_string().contains("higher than limit allowed"));
+}
+
+#[test]
+fn map_overwrites_need_the_allow_regex() {
+    let cfg = "[[runners]]\n executor = \"kubernetes\"\n [runners.kubernetes]\n  node_selector_overwrite_allowed = \"^zone=\"\n  [runners.kubernetes.node_selector]\n   arch = \"amd64\"\n";
+    let mut job = alpine();
+    job.variables
+        .insert("KUBERNETES_NODE_SELECTOR_ZONE".into(), "zone=a".into());
+    let out = run(cfg, job.clone(), (19, 4, 0)).unwrap();
+    let sel = spec(&out).node_selector.clone().unwrap();
+    assert_eq!(sel.get("zone").map(String::as_str), Some("a"));
+    assert_eq!(sel.get("arch").map(String::as_str), Some("amd64"));
+    job.variables
+        .insert("KUBERNETES_NODE_SELECTOR_ZONE".into(), "region=b".into());
+    assert!(run(cfg, job, (19, 4, 0)).is_err());
+}
+
+#[test]
+fn invalid_explicit_service_alias_fails_the_job() {
+    let mut job = alpine();
+    job.services = vec![JobService {
+        name: "redis:7".into(),
+        alias: Some("Bad_Alias".into()),
+        ..JobService::default()
+    }];
+    let err = run(BASIC, job, (19, 4, 0)).unwrap_err();
+    assert!(err.to_string().contains("Bad_Alias"));
+}
+
+#[test]
+fn honor_entrypoint_in_exec_mode_adds_a_startup_probe() {
+    let cfg = "[[runners]]\n executor = \"kubernetes\"\n [runners.feature_flags]\n  FF_USE_LEGACY_KUBERNETES_EXECUTION_STRATEGY = true\n  FF_KUBERNETES_HONOR_ENTRYPOINT = true\n";
+    let out = run(cfg, alpine(), (19, 4, 0)).unwrap();
+    let build = &spec(&out).containers[0];
+    assert!(build.command.is_none());
+    assert!(build.args.as_ref().unwrap()[2].starts_with(">'/builds/.gitlab-startup-marker'; "));
+    let probe = build.startup_probe.as_ref().unwrap();
+    assert_eq!(probe.failure_threshold, Some(60));
+    let out = run(cfg, alpine(), (17, 3, 0)).unwrap();
+    assert!(spec(&out).containers[0].startup_probe.is_none());
+}
+
+#[test]
+fn fields_from_a_volume_key() {
+    let cfg = "[[runners]]\n executor = \"kubernetes\"\n [runners.kubernetes]\n  [[runners.kubernetes.volumes.pvc]]\n   name = \"c\"\n   mount_path = \"/cache\"\n";
+    let out = run(cfg, alpine(), (19, 4, 0)).unwrap();
+    let key = crate::model::runner::KeyPath::parse("runners[0].kubernetes.volumes.pvc[0]");
+    let fields: Vec<&str> = out.fields_from(&key).collect();
+    assert!(fields.contains(&"spec.volumes[0]"));
+    assert!(fields.contains(&"spec.containers[0].volumeMounts[2]"));
+    assert!(fields.contains(&"spec.initContainers[0].volumeMounts[2]"));
 }

@@ -40,6 +40,64 @@ pub const FF_SUSPENDABLE: &str = "FF_SUSPENDABLE_ENVIRONMENTS";
 /// `FF_CONCRETE`.
 pub const FF_CONCRETE: &str = "FF_CONCRETE";
 
+/// Every flag name of `helpers/featureflags/flags.go` at the reference commit (19.4.0), used to
+/// tell an unknown (misspelt) flag from a real one the pod model does not need.
+const UPSTREAM_FLAGS: &[&str] = &[
+    "FF_NETWORK_PER_BUILD",
+    "FF_USE_LEGACY_KUBERNETES_EXECUTION_STRATEGY",
+    "FF_USE_DIRECT_DOWNLOAD",
+    "FF_USE_FASTZIP",
+    "FF_DISABLE_UMASK_FOR_DOCKER_EXECUTOR",
+    "FF_ENABLE_BASH_EXIT_CODE_CHECK",
+    "FF_USE_WINDOWS_LEGACY_PROCESS_STRATEGY",
+    "FF_USE_LEGACY_BASH_EVAL",
+    "FF_USE_POWERSHELL_PATH_RESOLVER",
+    "FF_USE_DYNAMIC_TRACE_FORCE_SEND_INTERVAL",
+    "FF_SCRIPT_SECTIONS",
+    "FF_ENABLE_JOB_CLEANUP",
+    "FF_KUBERNETES_HONOR_ENTRYPOINT",
+    "FF_POSIXLY_CORRECT_ESCAPES",
+    "FF_RESOLVE_FULL_TLS_CHAIN",
+    "FF_DISABLE_POWERSHELL_STDIN",
+    "FF_USE_POD_ACTIVE_DEADLINE_SECONDS",
+    "FF_USE_ADVANCED_POD_SPEC_CONFIGURATION",
+    "FF_SECRET_RESOLVING_FAILS_IF_MISSING",
+    "FF_PRINT_POD_EVENTS",
+    "FF_USE_GIT_BUNDLE_URIS",
+    "FF_USE_GIT_NATIVE_CLONE",
+    "FF_USE_DUMB_INIT_WITH_KUBERNETES_EXECUTOR",
+    "FF_USE_INIT_WITH_DOCKER_EXECUTOR",
+    "FF_LOG_IMAGES_CONFIGURED_FOR_JOB",
+    "FF_USE_DOCKER_AUTOSCALER_DIAL_STDIO",
+    "FF_CLEAN_UP_FAILED_CACHE_EXTRACT",
+    "FF_USE_WINDOWS_JOB_OBJECT",
+    "FF_TIMESTAMPS",
+    "FF_DISABLE_AUTOMATIC_TOKEN_ROTATION",
+    "FF_USE_LEGACY_GCS_CACHE_ADAPTER",
+    "FF_DISABLE_UMASK_FOR_KUBERNETES_EXECUTOR",
+    "FF_USE_LEGACY_S3_CACHE_ADAPTER",
+    "FF_GIT_URLS_WITHOUT_TOKENS",
+    "FF_WAIT_FOR_POD_TO_BE_REACHABLE",
+    "FF_MASK_ALL_DEFAULT_TOKENS",
+    "FF_EXPORT_HIGH_CARDINALITY_METRICS",
+    "FF_USE_FLEETING_ACQUIRE_HEARTBEATS",
+    "FF_USE_EXPONENTIAL_BACKOFF_STAGE_RETRY",
+    "FF_USE_ADAPTIVE_REQUEST_CONCURRENCY",
+    "FF_USE_GITALY_CORRELATION_ID",
+    "FF_USE_GIT_PROACTIVE_AUTH",
+    "FF_HASH_CACHE_KEYS",
+    "FF_ENABLE_JOB_INPUTS_INTERPOLATION",
+    "FF_USE_JOB_ROUTER",
+    "FF_SCRIPT_TO_STEP_MIGRATION",
+    "FF_USE_PARALLEL_CACHE_TRANSFER",
+    "FF_USE_PARALLEL_ARTIFACT_TRANSFER",
+    "FF_CONCRETE",
+    "FF_SUSPENDABLE_ENVIRONMENTS",
+    "FF_USE_NATIVE_CONTAINER_STOP",
+    // Removed in 19.3, still accepted by older runners.
+    "FF_SET_PERMISSIONS_BEFORE_CLEANUP",
+];
+
 /// A feature flag the model knows: name, first release, last release (exclusive) and default.
 struct FlagDef {
     name: &'static str,
@@ -250,9 +308,9 @@ impl FeatureFlags {
             flags.insert(def.name.to_string(), resolved);
         }
         for name in runner.feature_flags.keys() {
-            if !FLAGS.iter().any(|d| d.name == name) {
+            if !UPSTREAM_FLAGS.contains(&name.as_str()) {
                 warnings.push(format!(
-                    "feature flag `{name}` is not modelled by runner-doctor; it has no effect on the predicted pod"
+                    "unknown feature flag `{name}` in `[runners.feature_flags]`; the runner ignores it"
                 ));
             }
         }
