@@ -97,9 +97,7 @@ fn check(cx: &mut Context) {
         if !usable.is_empty() {
             diagnostic.note(format!("usable SCCs, in the order tried: {usable}"));
         }
-        diagnostic.help(
-            "remove the fields marked, or give them values inside the namespace's ranges; if a job really needs them, bind an SCC that allows exactly them to the job pods' ServiceAccount",
-        );
+        diagnostic.help(least_privilege_help(refused.iter().map(|(_, r)| *r)));
         for a in analysis
             .global_assumptions
             .iter()
@@ -107,6 +105,41 @@ fn check(cx: &mut Context) {
         {
             diagnostic.assume(a.clone());
         }
+    }
+}
+
+/// The smallest change for the refused fields: drop what the namespace's SCC assigns by itself,
+/// and grant only what a job really needs.
+fn least_privilege_help<'a>(reasons: impl Iterator<Item = &'a crate::admission::Reason>) -> String {
+    let mut steps: Vec<String> = Vec::new();
+    for reason in reasons {
+        let step = if reason.field.ends_with("securityContext.fsGroup") {
+            "remove `fs_group` (the SCC assigns the namespace's own fsGroup)".to_string()
+        } else if reason.field.ends_with("securityContext.supplementalGroups") {
+            "remove `supplemental_groups` (the SCC assigns the namespace's own)".to_string()
+        } else if reason.field.ends_with("runAsUser") {
+            "remove `run_as_user` (the SCC assigns a uid of the namespace's range)".to_string()
+        } else if reason.field.ends_with("capabilities.add") {
+            match &reason.kind {
+                crate::admission::ReasonKind::Invalid(crate::admission::GoValue::Str(cap)) => {
+                    format!("remove `{cap}` from `capabilities.add`")
+                }
+                _ => "remove the added capabilities".to_string(),
+            }
+        } else if reason.field.ends_with("privileged") {
+            "set `privileged = false`".to_string()
+        } else {
+            continue;
+        };
+        if !steps.contains(&step) {
+            steps.push(step);
+        }
+    }
+    let grant = "if a job really needs more, bind an SCC that allows exactly that to a dedicated ServiceAccount set with `service_account`";
+    if steps.is_empty() {
+        format!("change the fields marked to what the usable SCCs allow; {grant}")
+    } else {
+        format!("{}; {grant}", steps.join("; "))
     }
 }
 
