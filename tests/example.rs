@@ -175,3 +175,37 @@ fn the_cli_exit_codes() {
         assert!(text.contains(code), "{code} not in JSON");
     }
 }
+
+#[test]
+fn bad_inputs_are_diagnostics_and_the_rest_is_checked() {
+    let (out, codes) = human("tests/fixtures/bad-inputs", &[]);
+    // Neither YAML nor TOML, a ConfigMap whose TOML does not parse, an unknown kind: each is
+    // reported at its file and line, and the valid config is still checked.
+    assert!(
+        out.contains("--> tests/fixtures/bad-inputs/garbage.yaml:2:"),
+        "{out}"
+    );
+    assert!(
+        out.contains("--> tests/fixtures/bad-inputs/broken-configmap.yaml:8:13"),
+        "{out}"
+    );
+    assert!(
+        out.contains("--> tests/fixtures/bad-inputs/widget.yaml:2:1"),
+        "{out}"
+    );
+    for code in ["RD002", "RD003", "RD020"] {
+        assert!(codes.contains(&code), "{code}:\n{out}");
+    }
+    let bin = env!("CARGO_BIN_EXE_runner-doctor");
+    let run = |path: &str| {
+        Command::new(bin)
+            .args(["check", path])
+            .output()
+            .expect("runs")
+    };
+    assert_eq!(run("tests/fixtures/bad-inputs").status.code(), Some(1));
+    // Nothing usable at all: exit 2, with the diagnostic still printed.
+    let only_garbage = run("tests/fixtures/bad-inputs/garbage.yaml");
+    assert_eq!(only_garbage.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&only_garbage.stdout).contains("garbage.yaml:2:"));
+}

@@ -136,6 +136,7 @@ pub static RULES: &[&Rule] = &[
     &input::invalid_object::INVALID_OBJECT,
     &input::unrecognised_input::UNRECOGNISED_INPUT,
     &input::unrendered_template::UNRENDERED_TEMPLATE,
+    &input::unmodelled_kind::UNMODELLED_KIND,
     &config::unknown_config_key::UNKNOWN_CONFIG_KEY,
     &config::wrong_config_type::WRONG_CONFIG_TYPE,
     &config::removed_config_key::REMOVED_CONFIG_KEY,
