@@ -5,6 +5,7 @@
 
 pub mod deploy;
 pub mod prediction;
+pub mod stages;
 
 use crate::diagnostic::Assumption;
 use crate::model::load::{ConfigDoc, Inputs};

@@ -3,6 +3,7 @@
 //! Spans of embedded sources are mapped back to the user's file here, and only here; secret
 //! values are masked before any source line is shown.
 
+pub mod access;
 pub mod human;
 pub mod json;
 
