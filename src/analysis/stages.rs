@@ -77,12 +77,24 @@ pub fn stage_matrix(job_pod: &JobPod, view: &AccessView) -> Vec<StepAccess> {
                 if sim.create(stage, c, &project, 0o777 & !umask, "clone the project") =>
             {
                 sim.create_file(stage, c, &project, &checkout_file, umask);
+                // With the disable-umask flag the helper then chowns the project to the
+                // build container's uid:gid (17.11+; gitlab-runner-k8s.md §4).
+                let files = &job_pod.project_files;
+                if let (false, Some(uid), Some(gid)) =
+                    (files.world_writable, files.owner_uid, files.owner_gid)
+                {
+                    sim.chown_tree(&project, uid, gid);
+                }
             }
             (Stage::RestoreCache, Some(cache)) => {
                 let key_dir = format!("{}/{}", cache.project_cache_dir, cache.dir_name);
                 let archiver = job_pod
                     .stage(Stage::ArchiveCache)
                     .map_or(c, |s| s.container.as_str());
+                if sim.locate_any(archiver, &key_dir).is_none() {
+                    sim.not_on_a_volume(stage, c, &cache.archive);
+                    continue;
+                }
                 if !sim.could_create(archiver, &key_dir) {
                     sim.never_written(stage, c, &cache.archive);
                     continue;
@@ -149,16 +161,7 @@ impl Simulation<'_> {
     /// created earlier, or the mount root for the root itself and for paths below it that do
     /// not exist yet (their nearest existing ancestor is the root).
     fn locate(&self, container: &str, path: &str) -> Option<Located> {
-        let mount = self
-            .view
-            .mounts
-            .iter()
-            .filter(|m| m.container == container && m.sub_path.is_none())
-            .filter(|m| {
-                let root = m.mount_path.trim_end_matches('/');
-                path == root || path.starts_with(&format!("{root}/"))
-            })
-            .max_by_key(|m| m.mount_path.len())?;
+        let mount = self.locate_any(container, path)?;
         let target = mount.target?;
         let root = mount.mount_path.trim_end_matches('/');
         let (stat, kind) = self
@@ -295,6 +298,46 @@ impl Simulation<'_> {
             squash: None,
         };
         access::check(id, &target, Op::Write).allowed
+    }
+
+    /// The mount of `container` holding `path`, whether or not the path exists yet.
+    fn locate_any(&self, container: &str, path: &str) -> Option<&crate::access::k8s::MountAccess> {
+        self.view
+            .mounts
+            .iter()
+            .filter(|m| m.container == container && m.sub_path.is_none())
+            .filter(|m| {
+                let root = m.mount_path.trim_end_matches('/');
+                path == root || path.starts_with(&format!("{root}/"))
+            })
+            .max_by_key(|m| m.mount_path.len())
+    }
+
+    /// Gives every created entry at or below `root` to `uid:gid` (`chown -R`).
+    fn chown_tree(&mut self, root: &str, uid: i64, gid: i64) {
+        for (path, (stat, _)) in self.created.iter_mut() {
+            if path == root || path.starts_with(&format!("{root}/")) {
+                stat.uid = Some(uid);
+                stat.gid = gid;
+            }
+        }
+    }
+
+    /// The cache directory is in the container's own file system: the archive goes with the
+    /// pod, so no later job finds it.
+    fn not_on_a_volume(&mut self, stage: Stage, container: &str, path: &str) {
+        self.rows.push(StepAccess {
+            stage: stage.as_str().to_string(),
+            container: container.to_string(),
+            action: "read the previous job's cache archive, lost with its pod (no volume holds the cache directory)".to_string(),
+            path: path.to_string(),
+            volume: None,
+            op: "read",
+            target: "not on a volume".to_string(),
+            allowed: false,
+            reason: "ephemeral",
+            missing: None,
+        });
     }
 
     /// A read of an archive no job can ever write: the restore always misses.
