@@ -45,6 +45,8 @@ pub struct VolumeRow {
     pub volume: String,
     pub fs_group: &'static str,
     pub root: Option<String>,
+    /// What mode bits do not show (SELinux labels, unknown roots).
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -131,6 +133,7 @@ fn runner_access(
             volume: name.clone(),
             fs_group: state.decision.reason.code(),
             root: state.root.map(|r| r.to_string()),
+            notes: state.notes.clone(),
         })
         .collect();
     out.mounts = view
@@ -250,6 +253,11 @@ pub fn human(report: &AccessReport) -> String {
             })
             .collect();
         out.push_str(&table(&["volume", "fsGroup", "root"], &rows));
+        for v in &r.volumes {
+            for note in &v.notes {
+                out.push_str(&format!("  note: `{}`: {note}\n", v.volume));
+            }
+        }
         out.push_str("\nmounts\n");
         let rows: Vec<Vec<String>> = r
             .mounts
