@@ -24,6 +24,8 @@ pub struct Settings {
     pub ignore: Vec<String>,
     /// The lowest severity that makes the run fail (exit 1).
     pub fail_on: Severity,
+    /// A job given with `--job FILE`, predicted instead of the runner's default job.
+    pub job: Option<crate::pod::Job>,
 }
 
 impl Default for Settings {
@@ -35,6 +37,7 @@ impl Default for Settings {
             select: Vec::new(),
             ignore: Vec::new(),
             fail_on: Severity::Warning,
+            job: None,
         }
     }
 }

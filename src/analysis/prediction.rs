@@ -330,7 +330,11 @@ fn predict_runner(
         platform,
     };
 
-    let mut jobs = vec![context.predict(JobOrigin::Representative, representative_job(&entry))];
+    let first = settings
+        .job
+        .clone()
+        .unwrap_or_else(|| representative_job(&entry));
+    let mut jobs = vec![context.predict(JobOrigin::Representative, first)];
     for (pipeline_index, doc) in inputs.pipelines.iter().enumerate() {
         for job in pipeline::jobs(doc) {
             let origin = JobOrigin::Pipeline {

@@ -24,6 +24,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Show who can read and write where: identities, volumes, mounts and each job stage.
     Access(AccessArgs),
+    /// Print the job pod the runner would create, as Kubernetes YAML with provenance comments.
+    Render(RenderArgs),
     /// List every rule.
     Rules,
     /// Show a rule's documentation.
@@ -71,6 +73,22 @@ pub struct AccessArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// Files or directories to read (recursively); `-` reads standard input.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// A `.gitlab-ci.yml` job name, or a YAML file describing the job (`image`, `image_user`,
+    /// `services`, `variables`, `cache_key`).
+    #[arg(long)]
+    pub job: Option<String>,
+    /// Print the pod after OpenShift SCC admission mutated it.
+    #[arg(long)]
+    pub admitted: bool,
 }
 
 /// What the prediction assumes.

@@ -7,13 +7,14 @@ use runner_doctor::render;
 use runner_doctor::rules::{self, RULES};
 use runner_doctor::source::discover::read_inputs;
 
-use super::args::{AccessArgs, Args, CheckArgs, Command, FailOn, Format};
+use super::args::{AccessArgs, Args, CheckArgs, Command, FailOn, Format, RenderArgs};
 use super::print;
 
 pub fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Check(check_args) => check(check_args),
         Command::Access(access_args) => access(access_args),
+        Command::Render(render_args) => render_pods(render_args),
         Command::Rules => {
             let mut out = String::new();
             for rule in RULES {
@@ -85,6 +86,49 @@ fn access(args: AccessArgs) -> anyhow::Result<ExitCode> {
         Format::Human => render::access::human(&report),
         Format::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
+    print(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--job`: a YAML file describing a job, or the name of a pipeline job.
+fn job_arg(job: Option<&str>) -> anyhow::Result<(Option<runner_doctor::pod::Job>, Option<String>)> {
+    let Some(job) = job else {
+        return Ok((None, None));
+    };
+    let path = std::path::Path::new(job);
+    if !path.is_file() {
+        return Ok((None, Some(job.to_string())));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", path.display()))?;
+    let parsed = runner_doctor::pod::Job::from_yaml(&text)
+        .map_err(|e| anyhow::anyhow!("`{}` is not a job description: {e}", path.display()))?;
+    Ok((Some(parsed), None))
+}
+
+fn render_pods(args: RenderArgs) -> anyhow::Result<ExitCode> {
+    let mut settings = args.model.settings()?;
+    let (job, job_name) = job_arg(args.job.as_deref())?;
+    settings.job = job;
+    let inputs = Inputs::load(read_inputs(&args.paths, args.model.max_input_size));
+    let analysis = runner_doctor::analysis::Analysis::new(inputs, settings);
+    if analysis.predictions.is_empty() {
+        eprintln!("runner-doctor: no Kubernetes runner in the inputs; `check` says why");
+        return Ok(ExitCode::from(2));
+    }
+    let stage = if args.admitted {
+        render::pod_yaml::Stage::Admitted
+    } else {
+        render::pod_yaml::Stage::Submitted
+    };
+    let text = render::pod_yaml::render(&analysis, job_name.as_deref(), stage);
+    if text.is_empty() {
+        eprintln!(
+            "runner-doctor: no job `{}` in the pipelines of the inputs",
+            job_name.unwrap_or_default()
+        );
+        return Ok(ExitCode::from(2));
+    }
     print(&text)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -75,6 +75,21 @@ pub struct Job {
     pub script: Vec<String>,
 }
 
+impl Job {
+    /// Reads a job description written as YAML (`image`, `image_user`, `services`,
+    /// `variables`, `cache_key`, …: the fields of this struct).
+    pub fn from_yaml(text: &str) -> Result<Job, String> {
+        let stream = crate::source::yaml::parse(text);
+        if let Some(err) = stream.errors.first() {
+            return Err(err.message.clone());
+        }
+        let Some(doc) = stream.documents.first() else {
+            return Ok(Job::default());
+        };
+        serde_json::from_value(doc.root.to_json()).map_err(|e| e.to_string())
+    }
+}
+
 /// One entry of the job's `services:`.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default)]

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod human;
 pub mod json;
+pub mod pod_yaml;
 
 use crate::source::{SourceFile, Sources, Span};
 
