@@ -43,6 +43,7 @@ pub mod namespace;
 pub mod order;
 pub mod platform;
 mod provider;
+pub mod psa;
 pub mod reason;
 
 use std::collections::BTreeMap;
