@@ -45,6 +45,7 @@ pub mod platform;
 mod provider;
 pub mod psa;
 pub mod reason;
+pub mod workload;
 
 use std::collections::BTreeMap;
 
