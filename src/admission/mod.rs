@@ -37,6 +37,7 @@
 //! assert_eq!(outcome.scc(), Some("restricted-v2"));
 //! ```
 
+pub mod audit;
 pub mod authz;
 pub mod defaults;
 pub mod namespace;

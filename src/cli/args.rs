@@ -24,6 +24,8 @@ pub enum Command {
     Check(CheckArgs),
     /// List every rule.
     Rules,
+    /// Simulate admission (OpenShift SCC, Pod Security) of Pods and workloads.
+    Admit(super::admit::AdmitArgs),
     /// Show a rule's documentation.
     Explain {
         /// A rule code (`RD401`) or name.

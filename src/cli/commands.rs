@@ -13,6 +13,7 @@ use super::print;
 pub fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Check(check_args) => check(check_args),
+        Command::Admit(admit_args) => super::admit::run(admit_args),
         Command::Rules => {
             let mut out = String::new();
             for rule in RULES {
