@@ -8,6 +8,10 @@
 //! `computeSecurityContext`); `reference/openshift-scc.md` §3 describes it step by step. This
 //! module only simulates: it never reads files or talks to a cluster, and it never prints.
 //!
+//! Beside the SCC engine: [`psa`] evaluates Kubernetes Pod Security Admission from namespace
+//! labels, [`workload`] turns Deployments, Jobs and the other pod controllers into the pod
+//! their controller would create, and [`audit`] runs both over loaded inputs for `admit`.
+//!
 //! ```
 //! use runner_doctor::admission::{self, AdmissionRequest, Operation, SccSet, UseGrants, UserInfo};
 //! use k8s_openapi::api::core::v1::{Namespace, Pod};

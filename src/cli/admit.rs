@@ -156,13 +156,19 @@ fn item_text(out: &mut String, item: &ItemResult) {
     if let Some(scc) = &item.scc {
         scc_text(out, scc);
     }
-    psa_text(out, "PSA", &item.psa.pod, item.psa.after_scc);
+    let when = if item.psa.after_scc {
+        " (on the pod after SCC mutation)"
+    } else if item.scc.as_ref().is_some_and(|s| !s.allowed) {
+        " (not reached, as SCC admission refuses first; on the pod as sent)"
+    } else {
+        ""
+    };
+    psa_text(out, &format!("PSA{when}"), &item.psa.pod);
     if let Some(t) = &item.psa.template {
         psa_text(
             out,
             &format!("PSA on the {} template as submitted", item.kind),
             t,
-            false,
         );
     }
     for note in &item.notes {
@@ -212,13 +218,8 @@ fn scc_text(out: &mut String, scc: &SccResult) {
     }
 }
 
-fn psa_text(out: &mut String, title: &str, psa: &PsaOutcome, after_scc: bool) {
-    let when = if after_scc {
-        " (on the pod after SCC mutation)"
-    } else {
-        ""
-    };
-    let _ = writeln!(out, "  {title}{when}:");
+fn psa_text(out: &mut String, title: &str, psa: &PsaOutcome) {
+    let _ = writeln!(out, "  {title}:");
     for e in &psa.label_errors {
         let _ = writeln!(
             out,
