@@ -25,7 +25,7 @@ use super::{
     AdmissionOptions, AdmissionOutcome, AdmissionRequest, AttemptResult, Decision, Operation,
     RbacAuthorizer, SccSet, SkipReason, UserInfo,
 };
-use crate::model::cluster::{ClusterObject, ObjectKind};
+use crate::model::cluster::{Cluster, ClusterObject, ObjectKind};
 use crate::model::load::Inputs;
 
 /// The requester assumed when none is given: an ordinary authenticated human user (logged in
@@ -289,10 +289,9 @@ pub struct ClusterContext<'a> {
 }
 
 impl<'a> ClusterContext<'a> {
-    /// Builds the context from the inputs over `platform`'s defaults (for `kubernetes`, no
-    /// SCCs and no RBAC defaults).
-    pub fn new(inputs: &'a Inputs, platform: &Platform) -> Self {
-        let cluster = &inputs.cluster;
+    /// Builds the context from the cluster objects read over `platform`'s defaults (for
+    /// `kubernetes`, no SCCs and no RBAC defaults).
+    pub fn new(cluster: &'a Cluster, platform: &Platform) -> Self {
         let mut authorizer = RbacAuthorizer::new();
         let mut sccs = Vec::new();
         if let Platform::OpenShift { name, minor } = platform {
@@ -390,7 +389,7 @@ fn default_restricted_v2_binding() -> ClusterRoleBinding {
 
 /// Runs SCC admission (OpenShift) and PSA on every Pod and workload in the inputs.
 pub fn audit(inputs: &Inputs, settings: &AuditSettings) -> AuditReport {
-    let cx = ClusterContext::new(inputs, &settings.platform);
+    let cx = ClusterContext::new(&inputs.cluster, &settings.platform);
     let (found, problems) = workloads(inputs);
     let items = found
         .iter()
@@ -406,6 +405,12 @@ pub fn audit(inputs: &Inputs, settings: &AuditSettings) -> AuditReport {
         items,
         problems,
     }
+}
+
+/// Runs SCC admission (OpenShift) and PSA on one pod, e.g. a predicted runner job pod
+/// (`source` is left empty). Build `cx` once per cluster with [`ClusterContext::new`].
+pub fn admit_pod(pod: &Pod, cx: &ClusterContext<'_>, settings: &AuditSettings) -> ItemResult {
+    admit_template(&PodTemplate::from_pod(pod), String::new(), cx, settings)
 }
 
 /// Runs SCC admission (OpenShift) and PSA on one Pod or workload. `source` names where it
@@ -462,8 +467,15 @@ pub fn admit_template(
     let defaults = settings
         .psa_defaults
         .unwrap_or_else(|| settings.platform.psa_defaults());
-    let psa_pod =
-        psa::check_pod_in_namespace(admitted_pod.unwrap_or(&pod), namespace, defaults, true);
+    // The API server defaults the pod before any admission plugin sees it.
+    let mut defaulted = pod.clone();
+    super::defaults::apply_pod_defaults(&mut defaulted);
+    let psa_pod = psa::check_pod_in_namespace(
+        admitted_pod.unwrap_or(&defaulted),
+        namespace,
+        defaults,
+        true,
+    );
     let template = t
         .kind
         .is_controller()
@@ -699,6 +711,78 @@ mod tests {
                     None
                 ),
             ]
+        );
+    }
+}
+
+#[cfg(test)]
+mod pod_tests {
+    use super::*;
+
+    const NS: &str = "apiVersion: v1
+kind: Namespace
+metadata:
+  name: ci
+  annotations:
+    openshift.io/sa.scc.mcs: s0:c26,c15
+    openshift.io/sa.scc.supplemental-groups: 1000680000/10000
+    openshift.io/sa.scc.uid-range: 1000680000/10000
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+";
+
+    fn job_pod() -> Pod {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "runner-x-project-1-concurrent-0", "namespace": "ci"},
+            "spec": {"serviceAccountName": "gitlab-runner",
+                     "containers": [{"name": "build", "image": "ruby"},
+                                    {"name": "helper", "image": "helper"}]}}))
+        .expect("pod")
+    }
+
+    #[test]
+    fn restricted_v2_mutation_satisfies_psa_restricted() {
+        let mut inputs = Inputs::default();
+        inputs.add_text("ns.yaml".into(), NS.into());
+        let platform = Platform::parse("openshift-4.14").expect("platform");
+        let cx = ClusterContext::new(&inputs.cluster, &platform);
+        let mut settings = AuditSettings::new(platform);
+        settings.user = service_account_user("ci", "gitlab-runner");
+        let item = admit_pod(&job_pod(), &cx, &settings);
+        let scc = item.scc.as_ref().expect("scc");
+        assert_eq!(scc.scc.as_deref(), Some("restricted-v2"), "{:?}", scc.error);
+        assert!(item.psa.after_scc);
+        assert_eq!(item.psa.pod.error(), None, "{:?}", item.psa.pod);
+        assert!(item.admitted());
+
+        // The same pod as sent fails restricted: OpenShift's mutation is what makes it pass.
+        let (policy, _) =
+            Policy::from_namespace(cx.namespaces.get("ci").copied(), Policy::privileged());
+        assert!(!psa::check_pod(&job_pod(), &policy, true).allowed());
+    }
+
+    #[test]
+    fn kubernetes_defaults_host_ports_before_psa() {
+        let mut inputs = Inputs::default();
+        inputs.add_text(
+            "ns.yaml".into(),
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ci\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n".into(),
+        );
+        let platform = Platform::Kubernetes;
+        let cx = ClusterContext::new(&inputs.cluster, &platform);
+        let settings = AuditSettings::new(platform);
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "job", "namespace": "ci"},
+            "spec": {"hostNetwork": true, "containers": [{"name": "build", "image": "ruby",
+                     "ports": [{"containerPort": 8080}]}]}}))
+        .expect("pod");
+        let item = admit_pod(&pod, &cx, &settings);
+        assert!(item.scc.is_none());
+        assert_eq!(
+            item.psa.pod.error(),
+            Some(
+                "pods \"job\" is forbidden: violates PodSecurity \"baseline:latest\": host namespaces (hostNetwork=true), hostPort (container \"build\" uses hostPort 8080)"
+            )
         );
     }
 }
