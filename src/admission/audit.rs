@@ -135,11 +135,17 @@ pub fn default_user() -> UserInfo {
 }
 
 /// A human user as `--as USER --as-group G…` impersonates it: the groups given, plus
-/// `system:authenticated` (which impersonation adds).
+/// `system:authenticated` (which impersonation adds; `system:anonymous` gets
+/// `system:unauthenticated` instead).
 pub fn user(name: &str, groups: &[String]) -> UserInfo {
     let mut all: Vec<String> = groups.to_vec();
-    if !all.iter().any(|g| g == AUTHENTICATED_GROUP) {
-        all.push(AUTHENTICATED_GROUP.to_owned());
+    let implied = if name == "system:anonymous" {
+        "system:unauthenticated"
+    } else {
+        AUTHENTICATED_GROUP
+    };
+    if !all.iter().any(|g| g == implied) {
+        all.push(implied.to_owned());
     }
     UserInfo::new(name, all)
 }
@@ -668,6 +674,10 @@ mod tests {
             ]
         );
         assert_eq!(user("alice", &[]).groups, ["system:authenticated"]);
+        assert_eq!(
+            user("system:anonymous", &[]).groups,
+            ["system:unauthenticated"]
+        );
         let admin = user("system:admin", &["system:masters".into()]);
         assert_eq!(admin.groups, ["system:masters", "system:authenticated"]);
     }
