@@ -8,6 +8,10 @@
 //! `computeSecurityContext`); `reference/openshift-scc.md` §3 describes it step by step. This
 //! module only simulates: it never reads files or talks to a cluster, and it never prints.
 //!
+//! Beside the SCC engine: [`psa`] evaluates Kubernetes Pod Security Admission from namespace
+//! labels, [`workload`] turns Deployments, Jobs and the other pod controllers into the pod
+//! their controller would create, and [`audit`] runs both over loaded inputs for `admit`.
+//!
 //! ```
 //! use runner_doctor::admission::{self, AdmissionRequest, Operation, SccSet, UseGrants, UserInfo};
 //! use k8s_openapi::api::core::v1::{Namespace, Pod};
@@ -37,13 +41,16 @@
 //! assert_eq!(outcome.scc(), Some("restricted-v2"));
 //! ```
 
+pub mod audit;
 pub mod authz;
 pub mod defaults;
 pub mod namespace;
 pub mod order;
 pub mod platform;
 mod provider;
+pub mod psa;
 pub mod reason;
+pub mod workload;
 
 use std::collections::BTreeMap;
 

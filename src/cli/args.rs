@@ -28,6 +28,8 @@ pub enum Command {
     Render(RenderArgs),
     /// List every rule.
     Rules,
+    /// Simulate admission (OpenShift SCC, Pod Security) of Pods and workloads.
+    Admit(super::admit::AdmitArgs),
     /// Show a rule's documentation.
     Explain {
         /// A rule code (`RD401`) or name.

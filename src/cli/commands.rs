@@ -15,6 +15,7 @@ pub fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
         Command::Check(check_args) => check(check_args),
         Command::Access(access_args) => access(access_args),
         Command::Render(render_args) => render_pods(render_args),
+        Command::Admit(admit_args) => super::admit::run(admit_args),
         Command::Rules => {
             let mut out = String::new();
             for rule in RULES {

@@ -2,6 +2,7 @@
 //!
 //! Only the binary sees this module; the library never depends on flags.
 
+mod admit;
 mod args;
 mod commands;
 
