@@ -2,8 +2,11 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+use clap::CommandFactory;
 use runner_doctor::model::load::Inputs;
-use runner_doctor::render;
+
+use runner_doctor::render::{self, Options};
 use runner_doctor::rules::{self, RULES};
 use runner_doctor::source::discover::read_inputs;
 
@@ -13,6 +16,18 @@ use super::print;
 pub fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Check(check_args) => check(check_args),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Args::command(), "runner-doctor", &mut out);
+            print(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Args::command()).render(&mut out)?;
+            print(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Rules => {
             let mut out = String::new();
             for rule in RULES {
@@ -51,11 +66,26 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let inputs = Inputs::load(read_inputs(&args.paths, args.model.max_input_size));
     let usable = inputs.has_usable_input();
     let report = runner_doctor::check(inputs, settings);
-    let text = match args.format {
-        Format::Human => render::human::render(&report, args.color.enabled()),
-        Format::Json => render::json::render(&report) + "\n",
-    };
-    print(&text)?;
+    // GitLab reports paths relative to the project; elsewhere, relative to where we run.
+    let root = std::env::var_os("CI_PROJECT_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(|| ".".into(), Into::into);
+    let mut options = Options { color: false, root };
+    // Files first: a closed standard output ends the process.
+    for (format, path) in &args.output {
+        let text = render::render(&report, format.render_format(), &options);
+        std::fs::write(path, text).with_context(|| {
+            format!("cannot write the {format:?} report to `{}`", path.display())
+        })?;
+    }
+    if !args.quiet {
+        options.color = args.format == Format::Human && args.color.enabled();
+        print(&render::render(
+            &report,
+            args.format.render_format(),
+            &options,
+        ))?;
+    }
     Ok(if !usable {
         ExitCode::from(2)
     } else if report.fails() && !matches!(args.fail_on, FailOn::Never) {
