@@ -240,6 +240,28 @@ mod tests {
     }
 
     #[test]
+    fn secrets_are_masked_in_free_text() {
+        let mut sources = Sources::new();
+        let text = "token = \"glrt-abcdef\"\nlevel = \"on\"\n";
+        let id = sources.add("c.toml".into(), text.into(), Origin::File);
+        let at = |needle: &str| {
+            let start = text.find(needle).unwrap();
+            Span::new(
+                id,
+                crate::source::TextRange::new(start, start + needle.len()),
+            )
+        };
+        sources.redact(at("\"glrt-abcdef\""));
+        // Too short to mask in prose without masking ordinary words.
+        sources.redact(at("on"));
+        let secrets = Secrets::of(&sources);
+        assert_eq!(
+            secrets.mask("token `glrt-abcdef` is on"),
+            "token `****` is on"
+        );
+    }
+
+    #[test]
     fn format_names_round_trip() {
         for format in Format::ALL {
             assert_eq!(Format::from_name(format.name()), Some(format));
