@@ -246,4 +246,13 @@ fn completions_and_man_page() {
     assert!(man.starts_with(".ie") || man.contains(".TH"), "{man}");
     assert!(man.contains("runner\\-doctor"));
     assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
+    let dir = scratch("man");
+    let output = run(&["man", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    for page in ["runner-doctor.1", "runner-doctor-check.1"] {
+        let text = std::fs::read_to_string(dir.join(page)).unwrap();
+        assert!(text.contains(".TH"), "{page}");
+    }
+    let check = std::fs::read_to_string(dir.join("runner-doctor-check.1")).unwrap();
+    assert!(check.contains("\\-\\-output"));
 }

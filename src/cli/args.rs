@@ -35,7 +35,11 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
     /// Print the manual page (roff), e.g. `runner-doctor man | man -l -`.
-    Man,
+    Man {
+        /// Instead, write a page for the command and one per subcommand into this directory.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,7 +91,7 @@ pub struct ModelArgs {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// rustc-style diagnostics with source snippets.
+    /// Diagnostics in rustc's style, with source snippets.
     Human,
     /// One line per finding: `path:line:col: severity[CODE] message`.
     Concise,

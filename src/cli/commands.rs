@@ -22,7 +22,13 @@ pub fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
             print(&String::from_utf8_lossy(&out))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Man => {
+        Command::Man { dir: Some(dir) } => {
+            std::fs::create_dir_all(&dir)
+                .and_then(|()| clap_mangen::generate_to(Args::command(), &dir))
+                .with_context(|| format!("cannot write manual pages to `{}`", dir.display()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir: None } => {
             let mut out = Vec::new();
             clap_mangen::Man::new(Args::command()).render(&mut out)?;
             print(&String::from_utf8_lossy(&out))?;
