@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::CommandFactory;
-use runner_doctor::model::load::Inputs;
 
+use runner_doctor::model::load::Inputs;
 use runner_doctor::render::{self, Options};
 use runner_doctor::rules::{self, RULES};
 use runner_doctor::source::discover::read_inputs;
@@ -81,7 +81,11 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     for (format, path) in &args.output {
         let text = render::render(&report, format.render_format(), &options);
         std::fs::write(path, text).with_context(|| {
-            format!("cannot write the {format:?} report to `{}`", path.display())
+            format!(
+                "cannot write the {} report to `{}`",
+                format.render_format().name(),
+                path.display()
+            )
         })?;
     }
     if !args.quiet {
