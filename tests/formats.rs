@@ -413,3 +413,13 @@ fn secrets_reach_no_format() {
         }
     }
 }
+
+#[test]
+fn sarif_uris_are_encoded() {
+    let report = from_text("dir with space/café:1.toml", CONFIG);
+    let sarif: Value = serde_json::from_str(&render(&report, Format::Sarif)).unwrap();
+    assert_valid(&schema("sarif-schema-2.1.0.json"), &sarif, "odd path");
+    let uri = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+        ["uri"];
+    assert_eq!(uri, "dir%20with%20space/caf%C3%A9%3A1.toml");
+}
