@@ -14,7 +14,14 @@ fn block_after<'a>(docs: &'a str, marker: &str) -> Option<(&'a str, String)> {
     let lang = after_fence[..lang_end].trim();
     let body = &after_fence[lang_end + 1..];
     let close = body.find("```")?;
-    Some((lang, body[..close].to_string()))
+    // Doc comments keep the space after `///`; strip it so that YAML document markers and
+    // indentation read as written.
+    let text: String = body[..close]
+        .lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    Some((lang, text))
 }
 
 fn fires(code: &str, lang: &str, text: &str) -> Vec<String> {

@@ -567,7 +567,7 @@ fn not_usable(scc: &str) -> Reason {
 }
 
 /// `sccmatching.ConstraintAppliesTo`: the SCC's `users`, then its `groups`, then RBAC `use`.
-fn applies_to(
+pub fn applies_to(
     scc: &SecurityContextConstraints,
     user: &UserInfo,
     namespace: &str,

@@ -26,6 +26,9 @@
 //!   annotation or GC fields (commit 8e50815f); only CREATE is simulated here, so this is moot.
 //! - `standardSCCNames` is unchanged in 4.17: `hostmount-anyuid-v2` is not required to exist.
 
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
 use crate::model::scc::SecurityContextConstraints;
 
 const OPENSHIFT_4_11: &str = include_str!("../../data/openshift-sccs/openshift-4.11.json");
@@ -82,6 +85,65 @@ pub fn default_sccs(platform: &str) -> Option<Vec<SecurityContextConstraints>> {
     )
 }
 
+/// The platform's default RBAC for SCCs (reference openshift-scc.md §2.2): a ClusterRole
+/// `system:openshift:scc:<name>` granting `use` on each default SCC, and the one default binding,
+/// `restricted-v2` to every authenticated user. Empty for an unknown platform.
+///
+/// Up to 4.14 the hostmount-anyuid role is named `system:openshift:scc:hostmount` and grants
+/// `hostmount`, so binding it gives nothing usable; 4.15 added the correctly named role (K
+/// `…_cr-scc-*.yaml`).
+pub fn default_rbac(platform: &str) -> (Vec<ClusterRole>, Vec<ClusterRoleBinding>) {
+    let Some(sccs) = default_sccs(platform) else {
+        return (Vec::new(), Vec::new());
+    };
+    let minor = platform
+        .strip_prefix("openshift-4.")
+        .and_then(|m| m.parse::<u32>().ok())
+        .unwrap_or(0);
+    let mut granted: Vec<String> = sccs.iter().map(|s| s.name().to_string()).collect();
+    if minor <= 14 {
+        granted.retain(|n| n != "hostmount-anyuid");
+        granted.push("hostmount".to_string());
+    } else {
+        granted.push("hostmount".to_string());
+    }
+    let roles = granted
+        .iter()
+        .map(|name| ClusterRole {
+            metadata: ObjectMeta {
+                name: Some(format!("system:openshift:scc:{name}")),
+                ..Default::default()
+            },
+            rules: Some(vec![PolicyRule {
+                api_groups: Some(vec![super::authz::SCC_API_GROUP.to_string()]),
+                resources: Some(vec![super::authz::SCC_RESOURCE.to_string()]),
+                resource_names: Some(vec![name.clone()]),
+                verbs: vec!["use".to_string()],
+                ..Default::default()
+            }]),
+            ..Default::default()
+        })
+        .collect();
+    let binding = ClusterRoleBinding {
+        metadata: ObjectMeta {
+            name: Some("system:openshift:scc:restricted-v2".to_string()),
+            ..Default::default()
+        },
+        role_ref: RoleRef {
+            api_group: "rbac.authorization.k8s.io".to_string(),
+            kind: "ClusterRole".to_string(),
+            name: "system:openshift:scc:restricted-v2".to_string(),
+        },
+        subjects: Some(vec![Subject {
+            kind: "Group".to_string(),
+            name: "system:authenticated".to_string(),
+            api_group: Some("rbac.authorization.k8s.io".to_string()),
+            namespace: None,
+        }]),
+    };
+    (roles, vec![binding])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +163,40 @@ mod tests {
             assert_eq!(has_v2, *p == "openshift-4.17", "{p}");
         }
         assert!(default_sccs("openshift-3.11").is_none());
+    }
+
+    #[test]
+    fn default_rbac_grants_restricted_v2_to_everyone_and_keeps_the_hostmount_bug() {
+        use crate::admission::{Authorizer, RbacAuthorizer, UserInfo};
+        let (roles, bindings) = default_rbac("openshift-4.14");
+        let mut authz = RbacAuthorizer::new();
+        for r in roles {
+            authz.add_cluster_role(r);
+        }
+        for b in bindings {
+            authz.add_cluster_role_binding(b);
+        }
+        let alice = UserInfo::new("alice", ["system:authenticated"]);
+        assert!(authz.can_use_scc(&alice, "ci", "restricted-v2"));
+        assert!(!authz.can_use_scc(&alice, "ci", "anyuid"));
+        let (roles, _) = default_rbac("openshift-4.14");
+        assert!(
+            roles
+                .iter()
+                .any(|r| r.metadata.name.as_deref() == Some("system:openshift:scc:hostmount"))
+        );
+        assert!(
+            !roles.iter().any(
+                |r| r.metadata.name.as_deref() == Some("system:openshift:scc:hostmount-anyuid")
+            )
+        );
+        let (roles, _) = default_rbac("openshift-4.15");
+        assert!(
+            roles.iter().any(
+                |r| r.metadata.name.as_deref() == Some("system:openshift:scc:hostmount-anyuid")
+            )
+        );
+        assert_eq!(default_rbac("kubernetes").0.len(), 0);
     }
 
     #[test]

@@ -4,9 +4,12 @@
 //! Built once per run from the model, in data-flow order; rules only read it.
 
 pub mod deploy;
+pub mod prediction;
+pub mod stages;
 
 use crate::diagnostic::Assumption;
 use crate::model::load::{ConfigDoc, Inputs};
+use crate::model::runner::{KeyPath, KeySegment};
 use crate::settings::Settings;
 use crate::source::tree::Seg;
 use crate::source::{Node, Span};
@@ -17,6 +20,8 @@ pub struct Analysis {
     pub settings: Settings,
     /// Assumptions every finding of this run shares (runner version, platform).
     pub global_assumptions: Vec<Assumption>,
+    /// Each Kubernetes runner's job pods, their admission and access.
+    pub predictions: Vec<prediction::RunnerPrediction>,
 }
 
 impl Analysis {
@@ -24,10 +29,12 @@ impl Analysis {
         let mut global_assumptions = Vec::new();
         global_assumptions.extend(settings.runner_version().1);
         global_assumptions.extend(settings.platform().1);
+        let predictions = prediction::predict_all(&inputs, &settings);
         Self {
             inputs,
             settings,
             global_assumptions,
+            predictions,
         }
     }
 }
@@ -84,6 +91,70 @@ impl<'a> RunnerRef<'a> {
 }
 
 impl Analysis {
+    /// The spanned `[[runners]]` entry a prediction is about.
+    pub fn runner_ref(&self, prediction: &prediction::RunnerPrediction) -> Option<RunnerRef<'_>> {
+        let config = self.inputs.configs.get(prediction.config)?;
+        let node = config.root.get("runners")?.items().get(prediction.runner)?;
+        Some(RunnerRef {
+            config,
+            index: prediction.runner,
+            node,
+        })
+    }
+
+    /// The span of `key = value` (or of the table item) a config key path names, e.g.
+    /// `runners[0].kubernetes.pod_security_context.fs_group`.
+    pub fn key_span(&self, config: usize, key: &KeyPath) -> Option<Span> {
+        let config = self.inputs.configs.get(config)?;
+        let segs: Vec<Seg<'_>> = key
+            .0
+            .iter()
+            .map(|s| match s {
+                KeySegment::Key(k) => Seg::Key(k),
+                KeySegment::Index(i) => Seg::Index(*i),
+            })
+            .collect();
+        match segs.last()? {
+            Seg::Key(_) => {
+                let (key_and_value, _) = config.root.key_value_range(&segs)?;
+                Some(Span::new(config.source, key_and_value))
+            }
+            Seg::Index(_) => Some(Span::new(config.source, config.root.at(&segs)?.range)),
+        }
+    }
+
+    /// The config key that produced exactly this pod field (`spec.volumes[1]`).
+    pub fn field_key<'p>(
+        &self,
+        job_pod: &'p crate::pod::JobPod,
+        field: &str,
+    ) -> Option<&'p KeyPath> {
+        job_pod.provenance.iter().find_map(|p| match &p.source {
+            crate::pod::Source::Config(key) if p.pod_path == field => Some(key),
+            _ => None,
+        })
+    }
+
+    /// The config span that produced a pod field (`spec.securityContext.fsGroup`), through the
+    /// pod's provenance; fields below the one named count too.
+    pub fn field_span(
+        &self,
+        prediction: &prediction::RunnerPrediction,
+        job_pod: &crate::pod::JobPod,
+        field: &str,
+    ) -> Option<Span> {
+        job_pod.provenance.iter().find_map(|p| {
+            let below = p.pod_path == field
+                || p.pod_path
+                    .strip_prefix(field)
+                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['));
+            match &p.source {
+                crate::pod::Source::Config(key) if below => self.key_span(prediction.config, key),
+                _ => None,
+            }
+        })
+    }
+
     /// Every `[[runners]]` entry of every config, in input order.
     pub fn runners(&self) -> impl Iterator<Item = RunnerRef<'_>> {
         self.inputs.configs.iter().flat_map(|config| {

@@ -22,6 +22,8 @@ pub struct Args {
 pub enum Command {
     /// Check runner configs and cluster objects, and report what will fail.
     Check(CheckArgs),
+    /// Show who can read and write where: identities, volumes, mounts and each job stage.
+    Access(AccessArgs),
     /// List every rule.
     Rules,
     /// Show a rule's documentation.
@@ -72,6 +74,31 @@ pub struct CheckArgs {
     pub color: ColorChoice,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct AccessArgs {
+    /// Files or directories to read (recursively); `-` reads standard input.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// The `.gitlab-ci.yml` job to show (default: a job with the runner's default image and a
+    /// cache).
+    #[arg(long)]
+    pub job: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AccessFormat::Human)]
+    pub format: AccessFormat,
+}
+
+/// The formats of `access` (a matrix, not findings: the finding formats do not apply).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AccessFormat {
+    /// Tables for people.
+    Human,
+    /// The matrix as JSON.
+    Json,
+}
+
 /// What the prediction assumes.
 #[derive(Debug, clap::Args)]
 pub struct ModelArgs {
@@ -84,6 +111,9 @@ pub struct ModelArgs {
     /// Override an assumption, e.g. `volume.team-runner-cache.root=0:0:0777`; repeatable.
     #[arg(long, value_name = "KEY=VALUE")]
     pub assume: Vec<String>,
+    /// The user an image runs as, `IMAGE=UID[:GID]`; repeatable.
+    #[arg(long, value_name = "IMAGE=UID[:GID]")]
+    pub image_user: Vec<String>,
     /// Largest input file read, in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_INPUT_SIZE)]
     pub max_input_size: u64,
@@ -210,6 +240,18 @@ impl ModelArgs {
                 .split_once('=')
                 .with_context(|| format!("`--assume {item}` is not KEY=VALUE"))?;
             assume.push((key.trim().to_string(), value.trim().to_string()));
+        }
+        for item in &self.image_user {
+            let (image, user) = item
+                .rsplit_once('=')
+                .with_context(|| format!("`--image-user {item}` is not IMAGE=UID[:GID]"))?;
+            let valid = user
+                .split(':')
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+            if !valid || user.split(':').count() > 2 {
+                bail!("`--image-user {item}`: `{user}` is not UID or UID:GID");
+            }
+            assume.push((format!("image.{}.user", image.trim()), user.to_string()));
         }
         Ok(Settings {
             runner_version,

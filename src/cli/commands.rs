@@ -10,12 +10,13 @@ use runner_doctor::render::{self, Options};
 use runner_doctor::rules::{self, RULES};
 use runner_doctor::source::discover::read_inputs;
 
-use super::args::{Args, CheckArgs, Command, FailOn, Format};
+use super::args::{AccessArgs, AccessFormat, Args, CheckArgs, Command, FailOn, Format};
 use super::print;
 
 pub fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Check(check_args) => check(check_args),
+        Command::Access(access_args) => access(access_args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Args::command(), "runner-doctor", &mut out);
@@ -103,4 +104,27 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn access(args: AccessArgs) -> anyhow::Result<ExitCode> {
+    let settings = args.model.settings()?;
+    let inputs = Inputs::load(read_inputs(&args.paths, args.model.max_input_size));
+    if !inputs.has_usable_input() {
+        eprintln!("runner-doctor: nothing readable in the inputs; `check` says why");
+        return Ok(ExitCode::from(2));
+    }
+    let analysis = runner_doctor::analysis::Analysis::new(inputs, settings);
+    let report = render::access::report(&analysis, args.job.as_deref());
+    if let Some(job) = &args.job
+        && report.runners.is_empty()
+    {
+        eprintln!("runner-doctor: no job `{job}` in the pipelines of the inputs");
+        return Ok(ExitCode::from(2));
+    }
+    let text = match args.format {
+        AccessFormat::Human => render::access::human(&report),
+        AccessFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+    };
+    print(&text)?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@
 //! strings and never print or read the environment: the caller passes what they need in
 //! [`Options`].
 
+pub mod access;
 pub mod concise;
 pub mod gitlab;
 pub mod human;

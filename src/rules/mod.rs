@@ -6,9 +6,11 @@
 
 pub mod context;
 
+mod admission;
 mod config;
 mod input;
 mod network;
+mod pipeline;
 mod volumes;
 
 pub use context::Context;
@@ -134,15 +136,21 @@ pub static RULES: &[&Rule] = &[
     &input::invalid_object::INVALID_OBJECT,
     &input::unrecognised_input::UNRECOGNISED_INPUT,
     &input::unrendered_template::UNRENDERED_TEMPLATE,
+    &input::unmodelled_kind::UNMODELLED_KIND,
     &config::unknown_config_key::UNKNOWN_CONFIG_KEY,
     &config::wrong_config_type::WRONG_CONFIG_TYPE,
     &config::removed_config_key::REMOVED_CONFIG_KEY,
     &config::docker_only_key::DOCKER_ONLY_KEY,
     &config::session_server_without_listen_address::SESSION_SERVER_WITHOUT_LISTEN_ADDRESS,
     &config::cache_shared_without_type::CACHE_SHARED_WITHOUT_TYPE,
+    &admission::job_pod_rejected_by_scc::JOB_POD_REJECTED_BY_SCC,
+    &admission::scc_runs_job_as_root::SCC_RUNS_JOB_AS_ROOT,
+    &volumes::fs_group_not_applied::FS_GROUP_NOT_APPLIED,
+    &volumes::cache_not_writable::CACHE_NOT_WRITABLE,
     &volumes::needless_mount_propagation::NEEDLESS_MOUNT_PROPAGATION,
     &network::proxy_single_case::PROXY_SINGLE_CASE,
     &network::no_proxy_misses_cluster::NO_PROXY_MISSES_CLUSTER,
+    &pipeline::world_writable_volume_chmod::WORLD_WRITABLE_VOLUME_CHMOD,
 ];
 
 /// Finds a rule by code or name.

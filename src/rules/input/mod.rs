@@ -6,6 +6,7 @@ use crate::rules::Context;
 pub(crate) mod invalid_object;
 pub(crate) mod invalid_toml;
 pub(crate) mod invalid_yaml;
+pub(crate) mod unmodelled_kind;
 pub(crate) mod unreadable_input;
 pub(crate) mod unrecognised_input;
 pub(crate) mod unrendered_template;

@@ -1,3 +1,5 @@
 //! `RD4xx`: volumes and permissions — who can write where once kubelet has set a volume up.
 
+pub(crate) mod cache_not_writable;
+pub(crate) mod fs_group_not_applied;
 pub(crate) mod needless_mount_propagation;
