@@ -35,6 +35,17 @@ pub enum Command {
         /// A rule code (`RD401`) or name.
         rule: String,
     },
+    /// Print a shell completion script, e.g. `runner-doctor completions bash > /etc/bash_completion.d/runner-doctor`.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `runner-doctor man | man -l -`.
+    Man {
+        /// Instead, write a page for the command and one per subcommand into this directory.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -44,9 +55,15 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Output format.
+    /// Output format on standard output.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Also write the report in FORMAT to FILE (e.g. `gitlab=gl-code-quality.json`); repeatable.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_output)]
+    pub output: Vec<(Format, PathBuf)>,
+    /// Print nothing on standard output; only the exit code (and `--output` files) tell.
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     pub fail_on: FailOn,
@@ -73,8 +90,17 @@ pub struct AccessArgs {
     #[arg(long)]
     pub job: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = AccessFormat::Human)]
+    pub format: AccessFormat,
+}
+
+/// The formats of `access` (a matrix, not findings: the finding formats do not apply).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AccessFormat {
+    /// Tables for people.
+    Human,
+    /// The matrix as JSON.
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -113,10 +139,56 @@ pub struct ModelArgs {
     pub max_input_size: u64,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Diagnostics in rustc's style, with source snippets.
     Human,
+    /// One line per finding: `path:line:col: severity[CODE] message`.
+    Concise,
+    /// The findings as JSON.
     Json,
+    /// SARIF 2.1.0, for code-scanning services and IDEs.
+    Sarif,
+    /// GitLab Code Quality (`artifacts:reports:codequality`).
+    Gitlab,
+    /// JUnit XML (`artifacts:reports:junit`).
+    Junit,
+}
+
+impl Format {
+    /// The library's format.
+    pub fn render_format(self) -> runner_doctor::render::Format {
+        use runner_doctor::render::Format as F;
+        match self {
+            Format::Human => F::Human,
+            Format::Concise => F::Concise,
+            Format::Json => F::Json,
+            Format::Sarif => F::Sarif,
+            Format::Gitlab => F::Gitlab,
+            Format::Junit => F::Junit,
+        }
+    }
+}
+
+/// Parses `--output FORMAT=FILE`.
+fn parse_output(text: &str) -> Result<(Format, PathBuf), String> {
+    let (format, file) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not FORMAT=FILE"))?;
+    let format = Format::from_str(format.trim(), true).map_err(|_| {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_string()))
+            .collect();
+        format!(
+            "unknown format `{format}`; expected one of {}",
+            names.join(", ")
+        )
+    })?;
+    if file.is_empty() {
+        return Err(format!("`{text}` names no file"));
+    }
+    Ok((format, PathBuf::from(file)))
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

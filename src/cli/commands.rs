@@ -2,12 +2,15 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+use clap::CommandFactory;
+
 use runner_doctor::model::load::Inputs;
-use runner_doctor::render;
+use runner_doctor::render::{self, Options};
 use runner_doctor::rules::{self, RULES};
 use runner_doctor::source::discover::read_inputs;
 
-use super::args::{AccessArgs, Args, CheckArgs, Command, FailOn, Format, RenderArgs};
+use super::args::{AccessArgs, AccessFormat, Args, CheckArgs, Command, FailOn, Format, RenderArgs};
 use super::print;
 
 pub fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
@@ -16,6 +19,24 @@ pub fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
         Command::Access(access_args) => access(access_args),
         Command::Render(render_args) => render_pods(render_args),
         Command::Admit(admit_args) => super::admit::run(admit_args),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Args::command(), "runner-doctor", &mut out);
+            print(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir: Some(dir) } => {
+            std::fs::create_dir_all(&dir)
+                .and_then(|()| clap_mangen::generate_to(Args::command(), &dir))
+                .with_context(|| format!("cannot write manual pages to `{}`", dir.display()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir: None } => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Args::command()).render(&mut out)?;
+            print(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Rules => {
             let mut out = String::new();
             for rule in RULES {
@@ -54,11 +75,30 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let inputs = Inputs::load(read_inputs(&args.paths, args.model.max_input_size));
     let usable = inputs.has_usable_input();
     let report = runner_doctor::check(inputs, settings);
-    let text = match args.format {
-        Format::Human => render::human::render(&report, args.color.enabled()),
-        Format::Json => render::json::render(&report) + "\n",
-    };
-    print(&text)?;
+    // GitLab reports paths relative to the project; elsewhere, relative to where we run.
+    let root = std::env::var_os("CI_PROJECT_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(|| ".".into(), Into::into);
+    let mut options = Options { color: false, root };
+    // Files first: a closed standard output ends the process.
+    for (format, path) in &args.output {
+        let text = render::render(&report, format.render_format(), &options);
+        std::fs::write(path, text).with_context(|| {
+            format!(
+                "cannot write the {} report to `{}`",
+                format.render_format().name(),
+                path.display()
+            )
+        })?;
+    }
+    if !args.quiet {
+        options.color = args.format == Format::Human && args.color.enabled();
+        print(&render::render(
+            &report,
+            args.format.render_format(),
+            &options,
+        ))?;
+    }
     Ok(if !usable {
         ExitCode::from(2)
     } else if report.fails() && !matches!(args.fail_on, FailOn::Never) {
@@ -84,8 +124,8 @@ fn access(args: AccessArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let text = match args.format {
-        Format::Human => render::access::human(&report),
-        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
+        AccessFormat::Human => render::access::human(&report),
+        AccessFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
     print(&text)?;
     Ok(ExitCode::SUCCESS)

@@ -7,6 +7,7 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use crate::Report;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::render::Secrets;
 use crate::source::{SourceId, Span, TextRange};
 
 /// Renders the whole report.
@@ -16,13 +17,31 @@ pub fn render(report: &Report, color: bool) -> String {
     } else {
         Renderer::plain()
     };
+    let secrets = Secrets::of(&report.analysis.inputs.sources);
     let mut out = String::new();
     for diagnostic in &report.diagnostics {
-        out.push_str(&render_one(report, diagnostic, &renderer));
+        let masked = masked(diagnostic, &secrets);
+        out.push_str(&render_one(report, &masked, &renderer));
         out.push_str("\n\n");
     }
     out.push_str(&summary(report));
     out
+}
+
+/// The diagnostic with every secret value masked in its free text (messages are written by
+/// rules, and a rule quoting a value must not leak it).
+fn masked(d: &Diagnostic, secrets: &Secrets) -> Diagnostic {
+    let mut d = d.clone();
+    d.message = secrets.mask(&d.message);
+    d.primary_label = d.primary_label.map(|l| secrets.mask(&l));
+    for label in &mut d.labels {
+        label.message = secrets.mask(&label.message);
+    }
+    for note in &mut d.notes {
+        *note = secrets.mask(note);
+    }
+    d.help = d.help.map(|h| secrets.mask(&h));
+    d
 }
 
 fn level(severity: Severity) -> Level<'static> {

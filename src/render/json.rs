@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::Report;
 use crate::diagnostic::{Assumption, Severity};
-use crate::render::{Location, locate};
+use crate::render::{Location, Secrets, locate};
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -26,20 +26,20 @@ struct JsonDiagnostic<'a> {
     code: &'a str,
     name: &'a str,
     severity: Severity,
-    message: &'a str,
+    message: String,
     location: Option<Location>,
     /// The source text at the location, secrets masked.
     snippet: Option<String>,
-    labels: Vec<JsonLabel<'a>>,
-    notes: &'a [String],
-    help: Option<&'a str>,
+    labels: Vec<JsonLabel>,
+    notes: Vec<String>,
+    help: Option<String>,
     assumptions: &'a [Assumption],
     fix: Option<JsonFix<'a>>,
 }
 
 #[derive(Serialize)]
-struct JsonLabel<'a> {
-    message: &'a str,
+struct JsonLabel {
+    message: String,
     location: Location,
 }
 
@@ -59,6 +59,7 @@ struct JsonEdit {
 /// Renders the report as pretty-printed JSON.
 pub fn render(report: &Report) -> String {
     let sources = &report.analysis.inputs.sources;
+    let secrets = Secrets::of(sources);
     let count = |s: Severity| {
         report
             .diagnostics
@@ -75,7 +76,7 @@ pub fn render(report: &Report) -> String {
                 code: d.code,
                 name: d.name,
                 severity: d.severity,
-                message: &d.message,
+                message: secrets.mask(&d.message),
                 snippet: located
                     .as_ref()
                     .map(|(host, file, _)| file.display_slice(host.range)),
@@ -84,12 +85,12 @@ pub fn render(report: &Report) -> String {
                     .labels
                     .iter()
                     .map(|l| JsonLabel {
-                        message: &l.message,
+                        message: secrets.mask(&l.message),
                         location: locate(sources, l.span).2,
                     })
                     .collect(),
-                notes: &d.notes,
-                help: d.help.as_deref(),
+                notes: d.notes.iter().map(|n| secrets.mask(n)).collect(),
+                help: d.help.as_deref().map(|h| secrets.mask(h)),
                 assumptions: &d.assumptions,
                 fix: d.fix.as_ref().map(|f| JsonFix {
                     title: &f.title,
