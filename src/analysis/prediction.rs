@@ -15,6 +15,7 @@ use crate::access::k8s::{self, CsiDriverLookup, MountAccess, VolumeObjects};
 use crate::access::{
     self, FileStat, Identity, KubeVersion, Mode, Op, Platform, TargetRef, Verdict, VolumeState,
 };
+use crate::admission::psa::{self, Policy, PsaOutcome};
 use crate::admission::{self, AdmissionOutcome, AdmissionRequest, Operation, RbacAuthorizer};
 use crate::admission::{SccSet, UserInfo};
 use crate::analysis::deploy::{self, Deployment};
@@ -59,6 +60,9 @@ pub struct JobPrediction {
     pub admission: Option<AdmissionOutcome>,
     /// Who can write where in the admitted pod; `None` when the pod is refused or not built.
     pub access: Option<AccessView>,
+    /// Pod Security Admission of the pod as SCC admission left it, under the namespace's
+    /// `pod-security.kubernetes.io/*` labels; `None` when SCC admission refused it.
+    pub pod_security: Option<PsaOutcome>,
 }
 
 impl JobPrediction {
@@ -291,6 +295,27 @@ fn predict_runner(
 
     let cluster = &inputs.cluster;
     let namespace_object = match cluster.namespace(&namespace, None) {
+        // A Namespace from a manifest (GitOps) has no allocations yet: OpenShift adds the
+        // `openshift.io/sa.scc.*` annotations when it creates the project (§3.9).
+        Some((_, ns)) if sccs.is_some() && !has_allocations(ns) => {
+            assumptions.push(Assumption::new(
+                "namespace.annotations",
+                format!("uid-range {ASSUMED_UID_RANGE}, mcs {ASSUMED_MCS}"),
+                format!(
+                    "Namespace `{namespace}` has no `openshift.io/sa.scc.*` annotations (a manifest, not `oc get` output); a typical allocation is assumed"
+                ),
+            ));
+            let mut ns = ns.clone();
+            let allocated = assumed_namespace(&namespace)
+                .metadata
+                .annotations
+                .unwrap_or_default();
+            ns.metadata
+                .annotations
+                .get_or_insert_with(Default::default)
+                .extend(allocated);
+            ns
+        }
         Some((_, ns)) => ns.clone(),
         None => {
             if sccs.is_some() {
@@ -323,6 +348,7 @@ fn predict_runner(
         runner_version: &runner_version,
         namespace: &namespace,
         namespace_object: &namespace_object,
+        namespace_given: cluster.namespace(&namespace, None).map(|(_, ns)| ns),
         requester: &requester,
         sccs,
         authz: rbac(Some(cluster), platform_name),
@@ -391,6 +417,14 @@ fn predict_runner(
         usable_sccs,
         assumptions,
     }
+}
+
+/// Whether the namespace carries the allocations SCC admission needs.
+fn has_allocations(ns: &Namespace) -> bool {
+    let annotations = ns.metadata.annotations.as_ref();
+    ["openshift.io/sa.scc.uid-range", "openshift.io/sa.scc.mcs"]
+        .iter()
+        .all(|key| annotations.is_some_and(|a| a.contains_key(*key)))
 }
 
 fn assumed_namespace(name: &str) -> Namespace {
@@ -462,6 +496,8 @@ struct JobContext<'a> {
     runner_version: &'a semver::Version,
     namespace: &'a str,
     namespace_object: &'a Namespace,
+    /// The Namespace as given in the inputs (its PSA labels), if it was.
+    namespace_given: Option<&'a Namespace>,
     requester: &'a UserInfo,
     sccs: Option<&'a SccSet>,
     authz: RbacAuthorizer,
@@ -513,10 +549,22 @@ impl JobContext<'_> {
             pod,
             admission,
             access: None,
+            pod_security: None,
         };
         prediction.access = prediction
             .running_pod()
             .map(|running| self.access(running, prediction.pod.as_ref().ok()));
+        // PSA validates the pod after SCC admission mutated it (openshift-scc.md §3.1). The
+        // runner creates the pod itself, so enforce applies.
+        let defaults = match self.platform {
+            Platform::OpenShift => Policy::openshift_default(),
+            Platform::Kubernetes => Policy::privileged(),
+        };
+        prediction.pod_security = prediction.running_pod().map(|running| {
+            let mut running = running.clone();
+            running.metadata.namespace = Some(self.namespace.to_string());
+            psa::check_pod_in_namespace(&running, self.namespace_given, defaults, true)
+        });
         prediction
     }
 

@@ -145,6 +145,7 @@ pub static RULES: &[&Rule] = &[
     &config::cache_shared_without_type::CACHE_SHARED_WITHOUT_TYPE,
     &admission::job_pod_rejected_by_scc::JOB_POD_REJECTED_BY_SCC,
     &admission::scc_runs_job_as_root::SCC_RUNS_JOB_AS_ROOT,
+    &admission::job_pod_violates_pod_security::JOB_POD_VIOLATES_POD_SECURITY,
     &volumes::fs_group_not_applied::FS_GROUP_NOT_APPLIED,
     &volumes::cache_not_writable::CACHE_NOT_WRITABLE,
     &volumes::needless_mount_propagation::NEEDLESS_MOUNT_PROPAGATION,

@@ -2,6 +2,7 @@
 //! what the admitting SCC grants them.
 
 pub(crate) mod job_pod_rejected_by_scc;
+pub(crate) mod job_pod_violates_pod_security;
 pub(crate) mod scc_runs_job_as_root;
 
 use crate::analysis::prediction::RunnerPrediction;
