@@ -14,8 +14,6 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Namespace, Pod};
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -300,12 +298,15 @@ impl<'a> ClusterContext<'a> {
     pub fn new(cluster: &'a Cluster, platform: &Platform) -> Self {
         let mut authorizer = RbacAuthorizer::new();
         let mut sccs = Vec::new();
-        if let Platform::OpenShift { name, minor } = platform {
+        if let Platform::OpenShift { name, .. } = platform {
             sccs = super::platform::default_sccs(name).unwrap_or_default();
-            for role in default_scc_cluster_roles(sccs.iter().map(|s| s.name()), *minor) {
+            let (roles, bindings) = super::platform::default_rbac(name);
+            for role in roles {
                 authorizer.add_cluster_role(role);
             }
-            authorizer.add_cluster_role_binding(default_restricted_v2_binding());
+            for binding in bindings {
+                authorizer.add_cluster_role_binding(binding);
+            }
         }
         for (_, scc) in cluster.sccs() {
             sccs.retain(|s| s.name() != scc.name());
@@ -333,63 +334,6 @@ impl<'a> ClusterContext<'a> {
             authorizer,
             namespaces,
         }
-    }
-}
-
-/// The `system:openshift:scc:<name>` ClusterRoles granting `use` of each default SCC. The
-/// hostmount-anyuid role is named `system:openshift:scc:hostmount` for `resourceNames:
-/// [hostmount]` through 4.14 (so it grants nothing); 4.15 adds one with the right name
-/// (reference §2.2).
-fn default_scc_cluster_roles<'s>(
-    names: impl Iterator<Item = &'s str>,
-    minor: u32,
-) -> Vec<ClusterRole> {
-    let role = |role_name: &str, scc: &str| ClusterRole {
-        metadata: ObjectMeta {
-            name: Some(format!("system:openshift:scc:{role_name}")),
-            ..Default::default()
-        },
-        rules: Some(vec![PolicyRule {
-            api_groups: Some(vec![super::authz::SCC_API_GROUP.to_owned()]),
-            resources: Some(vec![super::authz::SCC_RESOURCE.to_owned()]),
-            resource_names: Some(vec![scc.to_owned()]),
-            verbs: vec!["use".to_owned()],
-            ..Default::default()
-        }]),
-        ..Default::default()
-    };
-    let mut out = Vec::new();
-    for name in names {
-        if name == "hostmount-anyuid" {
-            out.push(role("hostmount", "hostmount"));
-            if minor >= 15 {
-                out.push(role(name, name));
-            }
-        } else {
-            out.push(role(name, name));
-        }
-    }
-    out
-}
-
-fn default_restricted_v2_binding() -> ClusterRoleBinding {
-    let name = "system:openshift:scc:restricted-v2";
-    ClusterRoleBinding {
-        metadata: ObjectMeta {
-            name: Some(name.to_owned()),
-            ..Default::default()
-        },
-        role_ref: RoleRef {
-            api_group: "rbac.authorization.k8s.io".into(),
-            kind: "ClusterRole".into(),
-            name: name.into(),
-        },
-        subjects: Some(vec![Subject {
-            api_group: Some("rbac.authorization.k8s.io".into()),
-            kind: "Group".into(),
-            name: AUTHENTICATED_GROUP.into(),
-            namespace: None,
-        }]),
     }
 }
 

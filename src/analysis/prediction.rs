@@ -15,9 +15,10 @@ use crate::access::k8s::{self, CsiDriverLookup, MountAccess, VolumeObjects};
 use crate::access::{
     self, FileStat, Identity, KubeVersion, Mode, Op, Platform, TargetRef, Verdict, VolumeState,
 };
+use crate::admission::UserInfo;
+use crate::admission::audit::{self, ClusterContext};
 use crate::admission::psa::{self, Policy, PsaOutcome};
-use crate::admission::{self, AdmissionOutcome, AdmissionRequest, Operation, RbacAuthorizer};
-use crate::admission::{SccSet, UserInfo};
+use crate::admission::{self, AdmissionOutcome, AdmissionRequest, Operation};
 use crate::analysis::deploy::{self, Deployment};
 use crate::diagnostic::Assumption;
 use crate::model::cluster::Cluster;
@@ -169,8 +170,9 @@ fn kube_version(platform: &str) -> (KubeVersion, Platform) {
 /// Predicts every runner of the inputs.
 pub fn predict_all(inputs: &Inputs, settings: &Settings) -> Vec<RunnerPrediction> {
     let (platform_name, _) = settings.platform();
-    let sccs = scc_set(&platform_name, &inputs.cluster);
-    let platform_sccs = SccSet::platform(&platform_name);
+    let cluster_cx = cluster_context(&platform_name, &inputs.cluster);
+    let empty = Cluster::default();
+    let platform_cx = cluster_context(&platform_name, &empty);
     let mut out = Vec::new();
     for (config_index, config) in inputs.configs.iter().enumerate() {
         let Some(typed) = typed_runners(config) else {
@@ -184,8 +186,8 @@ pub fn predict_all(inputs: &Inputs, settings: &Settings) -> Vec<RunnerPrediction
                 inputs,
                 settings,
                 &platform_name,
-                sccs.as_ref(),
-                platform_sccs.as_ref(),
+                cluster_cx.as_ref(),
+                platform_cx.as_ref(),
                 (config_index, runner_index),
                 entry,
             ));
@@ -202,51 +204,20 @@ fn typed_runners(config: &ConfigDoc) -> Option<Vec<RunnerEntry>> {
         .map(|loaded| loaded.config.runners)
 }
 
-/// The platform's SCCs plus those in the inputs (an input SCC replaces a default of its name).
-fn scc_set(platform: &str, cluster: &Cluster) -> Option<SccSet> {
-    let defaults = SccSet::platform(platform)?;
-    let given: Vec<_> = cluster.sccs().map(|(_, scc)| scc.clone()).collect();
-    let mut all: Vec<_> = defaults
-        .iter()
-        .filter(|d| !given.iter().any(|g| g.name() == d.name()))
-        .cloned()
-        .collect();
-    all.extend(given);
-    Some(SccSet::new(all))
-}
-
-fn rbac(cluster: Option<&Cluster>, platform: &str) -> RbacAuthorizer {
-    let mut authz = RbacAuthorizer::new();
-    let (roles, bindings) = admission::platform::default_rbac(platform);
-    for role in roles {
-        authz.add_cluster_role(role);
-    }
-    for binding in bindings {
-        authz.add_cluster_role_binding(binding);
-    }
-    if let Some(cluster) = cluster {
-        for (_, r) in cluster.roles() {
-            authz.add_role(r.clone());
-        }
-        for (_, r) in cluster.cluster_roles() {
-            authz.add_cluster_role(r.clone());
-        }
-        for (_, b) in cluster.role_bindings() {
-            authz.add_role_binding(b.clone());
-        }
-        for (_, b) in cluster.cluster_role_bindings() {
-            authz.add_cluster_role_binding(b.clone());
-        }
-    }
-    authz
+/// The SCCs and the RBAC that decide admission: the platform's defaults with the inputs'
+/// objects over them; `None` off OpenShift.
+fn cluster_context<'c>(platform: &str, cluster: &'c Cluster) -> Option<ClusterContext<'c>> {
+    let platform = audit::Platform::parse(platform).ok()?;
+    matches!(platform, audit::Platform::OpenShift { .. })
+        .then(|| ClusterContext::new(cluster, &platform))
 }
 
 fn predict_runner(
     inputs: &Inputs,
     settings: &Settings,
     platform_name: &str,
-    sccs: Option<&SccSet>,
-    platform_sccs: Option<&SccSet>,
+    cluster_cx: Option<&ClusterContext<'_>>,
+    platform_cx: Option<&ClusterContext<'_>>,
     (config_index, runner_index): (usize, usize),
     mut entry: RunnerEntry,
 ) -> RunnerPrediction {
@@ -297,7 +268,7 @@ fn predict_runner(
     let namespace_object = match cluster.namespace(&namespace, None) {
         // A Namespace from a manifest (GitOps) has no allocations yet: OpenShift adds the
         // `openshift.io/sa.scc.*` annotations when it creates the project (§3.9).
-        Some((_, ns)) if sccs.is_some() && !has_allocations(ns) => {
+        Some((_, ns)) if cluster_cx.is_some() && !has_allocations(ns) => {
             assumptions.push(Assumption::new(
                 "namespace.annotations",
                 format!("uid-range {ASSUMED_UID_RANGE}, mcs {ASSUMED_MCS}"),
@@ -318,7 +289,7 @@ fn predict_runner(
         }
         Some((_, ns)) => ns.clone(),
         None => {
-            if sccs.is_some() {
+            if cluster_cx.is_some() {
                 assumptions.push(Assumption::new(
                     "namespace.annotations",
                     format!("uid-range {ASSUMED_UID_RANGE}, mcs {ASSUMED_MCS}"),
@@ -330,7 +301,9 @@ fn predict_runner(
             assumed_namespace(&namespace)
         }
     };
-    if sccs.is_some() && cluster.sccs().next().is_none() && cluster.role_bindings().next().is_none()
+    if cluster_cx.is_some()
+        && cluster.sccs().next().is_none()
+        && cluster.role_bindings().next().is_none()
     {
         assumptions.push(Assumption::new(
             "cluster.scc_grants",
@@ -350,8 +323,7 @@ fn predict_runner(
         namespace_object: &namespace_object,
         namespace_given: cluster.namespace(&namespace, None).map(|(_, ns)| ns),
         requester: &requester,
-        sccs,
-        authz: rbac(Some(cluster), platform_name),
+        cluster_cx,
         kube_version,
         platform,
     };
@@ -378,14 +350,15 @@ fn predict_runner(
         .and_then(|p| p.pod.spec.as_ref()?.service_account_name.clone())
         .unwrap_or_else(|| "default".to_string());
     let pod_sa = UserInfo::service_account(&namespace, &service_account);
-    let usable_sccs = sccs
-        .map(|set| {
-            set.iter()
+    let usable_sccs = cluster_cx
+        .map(|cx| {
+            cx.sccs
+                .iter()
                 .filter_map(|scc| {
                     let by_requester =
-                        admission::applies_to(scc, &requester, &namespace, &context.authz);
+                        admission::applies_to(scc, &requester, &namespace, &cx.authorizer);
                     let by_service_account =
-                        admission::applies_to(scc, &pod_sa, &namespace, &context.authz);
+                        admission::applies_to(scc, &pod_sa, &namespace, &cx.authorizer);
                     (by_requester || by_service_account).then(|| UsableScc {
                         name: scc.name().to_string(),
                         by_requester,
@@ -397,11 +370,8 @@ fn predict_runner(
         .unwrap_or_default();
 
     // Counterfactual: the same pod with nothing but the platform's SCCs and default RBAC.
-    let platform_only_admission = match (platform_sccs, jobs[0].pod.as_ref()) {
-        (Some(defaults), Ok(job_pod)) => {
-            let authz = rbac(None, platform_name);
-            Some(context.admit(&job_pod.pod, defaults, &authz))
-        }
+    let platform_only_admission = match (platform_cx, jobs[0].pod.as_ref()) {
+        (Some(defaults), Ok(job_pod)) => Some(context.admit(&job_pod.pod, defaults)),
         _ => None,
     };
 
@@ -499,8 +469,7 @@ struct JobContext<'a> {
     /// The Namespace as given in the inputs (its PSA labels), if it was.
     namespace_given: Option<&'a Namespace>,
     requester: &'a UserInfo,
-    sccs: Option<&'a SccSet>,
-    authz: RbacAuthorizer,
+    cluster_cx: Option<&'a ClusterContext<'a>>,
     kube_version: KubeVersion,
     platform: Platform,
 }
@@ -540,8 +509,8 @@ impl JobContext<'_> {
             }
             job_pod
         });
-        let admission = match (&pod, self.sccs) {
-            (Ok(job_pod), Some(sccs)) => Some(self.admit(&job_pod.pod, sccs, &self.authz)),
+        let admission = match (&pod, self.cluster_cx) {
+            (Ok(job_pod), Some(cx)) => Some(self.admit(&job_pod.pod, cx)),
             _ => None,
         };
         let mut prediction = JobPrediction {
@@ -568,7 +537,7 @@ impl JobContext<'_> {
         prediction
     }
 
-    fn admit(&self, pod: &Pod, sccs: &SccSet, authz: &RbacAuthorizer) -> AdmissionOutcome {
+    fn admit(&self, pod: &Pod, cx: &ClusterContext<'_>) -> AdmissionOutcome {
         let mut pod = pod.clone();
         pod.metadata.namespace = Some(self.namespace.to_string());
         admission::admit(&AdmissionRequest {
@@ -576,8 +545,8 @@ impl JobContext<'_> {
             namespace: Some(self.namespace_object),
             namespace_name: Some(self.namespace),
             user: self.requester,
-            authorizer: authz,
-            sccs,
+            authorizer: &cx.authorizer,
+            sccs: &cx.sccs,
             operation: Operation::Create,
             options: Default::default(),
         })
