@@ -474,7 +474,8 @@ fn admission_request(
     })
 }
 
-fn scc_result(sent: &Pod, out: &AdmissionOutcome) -> SccResult {
+/// The report form of an SCC admission outcome for the pod `sent`.
+pub fn scc_result(sent: &Pod, out: &AdmissionOutcome) -> SccResult {
     let attempts = out
         .attempts
         .iter()

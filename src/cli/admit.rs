@@ -88,16 +88,26 @@ impl AdmitArgs {
 pub fn run(args: AdmitArgs) -> anyhow::Result<ExitCode> {
     let settings = args.settings()?;
     let inputs = Inputs::load(read_inputs(&args.paths, args.max_input_size));
-    let unreadable: Vec<&str> = inputs
+    let unreadable: Vec<String> = inputs
         .problems
         .iter()
         .filter(|p| p.kind == ProblemKind::Unreadable)
-        .map(|p| p.message.as_str())
+        .map(|p| p.message.clone())
         .collect();
     for msg in &unreadable {
         eprintln!("runner-doctor: error: {msg}");
     }
-    let report = audit::audit(&inputs, &settings);
+    let mut report = audit::audit(&inputs, &settings);
+    // The runner configs in the inputs contribute their predicted job pods, requested by the
+    // runner manager rather than by `--as`.
+    let model = runner_doctor::settings::Settings {
+        platform: Some(args.platform.clone()),
+        ..runner_doctor::settings::Settings::default()
+    };
+    let analysis = runner_doctor::analysis::Analysis::new(inputs, model);
+    let mut items = runner_doctor::analysis::admit::runner_job_items(&analysis);
+    items.append(&mut report.items);
+    report.items = items;
     if report.items.is_empty() {
         for p in &report.problems {
             eprintln!("runner-doctor: error: {p}");
