@@ -14,7 +14,9 @@ use serde::de::DeserializeOwned;
 use crate::model::cluster::{Cluster, ClusterObject, ObjectKind, OperatorRunner, SecretRef};
 use crate::source::discover::RawInput;
 use crate::source::tree::{Entry, StrStyle, Value};
-use crate::source::{EmbedMap, Node, Origin, SourceId, Sources, Span, TextRange, toml, yaml};
+use crate::source::{
+    EmbedMap, Node, Origin, SourceId, Sources, Span, TextRange, template, toml, yaml,
+};
 
 /// What went wrong while loading, to be reported by the input rules.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +25,8 @@ pub struct LoadProblem {
     pub path: PathBuf,
     pub span: Option<Span>,
     pub message: String,
+    /// What to do about it, in the imperative.
+    pub help: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +62,18 @@ pub struct ConfigDoc {
     pub source: SourceId,
     pub root: Node,
     pub origin: ConfigOrigin,
+    /// Template placeholders (`{{ }}`, `${ }`, `%{ }`) in the source, masked before parsing:
+    /// keys and values there are only known once the template is rendered.
+    pub placeholders: Vec<TextRange>,
+}
+
+impl ConfigDoc {
+    /// Whether a range of the source touches a template placeholder.
+    pub fn is_placeholder(&self, range: TextRange) -> bool {
+        self.placeholders
+            .iter()
+            .any(|p| p.start < range.end.max(range.start + 1) && range.start < p.end)
+    }
 }
 
 /// A `.gitlab-ci.yml` document.
@@ -105,6 +121,7 @@ impl Inputs {
                     path: input.path,
                     span: None,
                     message: err.to_string(),
+                    help: None,
                 }),
             }
         }
@@ -124,10 +141,13 @@ impl Inputs {
     }
 
     fn add_text_inner(&mut self, path: PathBuf, text: String) {
-        let toml_doc = toml::parse(&text);
+        // Placeholders are masked first, so that a template still parses as the TOML it is.
+        let masked = template::mask(&text);
+        let toml_doc = toml::parse(masked.as_ref().map_or(text.as_str(), |m| m.text.as_str()));
         if toml_doc.errors.is_empty() && !toml_doc.root.entries().is_empty() {
             let id = self.sources.add(path, text, Origin::File);
-            self.add_toml_config(id, toml_doc.root, ConfigOrigin::File);
+            let placeholders = self.template_problem(id, masked.as_ref(), "file", false);
+            self.add_toml_config(id, toml_doc.root, ConfigOrigin::File, placeholders);
             return;
         }
         let yaml_stream = yaml::parse(&text);
@@ -150,15 +170,69 @@ impl Inputs {
             return;
         }
         let id = self.sources.add(path, text, Origin::File);
-        if is_template(&self.sources.get(id).text) {
-            self.problem(ProblemKind::Template, id, TextRange::empty_at(0),
-                "this file is a template (it contains `{{ }}`, `${ }` or `%{ }` placeholders), not a configuration; render it first".into());
-            return;
+        let placeholders = self.template_problem(id, masked.as_ref(), "file", false);
+        self.toml_errors(id, toml_doc.errors);
+        self.add_toml_config(id, toml_doc.root, ConfigOrigin::File, placeholders);
+    }
+
+    /// Reports TOML syntax errors, one per line: the parser's later errors on a line follow
+    /// from its first. A `key: value` line (YAML habit) is named as such.
+    fn toml_errors(&mut self, source: SourceId, errors: Vec<toml::TomlError>) {
+        let mut last_line = None;
+        for err in errors {
+            let text = &self.sources.get(source).text;
+            let at = (err.range.start as usize).min(text.len());
+            let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+            if last_line == Some(line_start) {
+                continue;
+            }
+            last_line = Some(line_start);
+            let line_end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+            let line = text[line_start..line_end].to_string();
+            if let Some((key, colon)) = yaml_style_key(&line) {
+                let range = TextRange::new(line_start + colon, line_start + colon + 1);
+                self.problem(ProblemKind::TomlSyntax, source, range, format!(
+                    "`{key}:` separates key and value with a colon, as YAML does; TOML needs `=`, so the file does not parse and GitLab Runner refuses it"));
+                if let Some(problem) = self.problems.last_mut() {
+                    problem.help = Some(format!("write `{key} =` instead of `{key}:`"));
+                }
+            } else {
+                self.problem(ProblemKind::TomlSyntax, source, err.range, err.message);
+            }
         }
-        for err in toml_doc.errors {
-            self.problem(ProblemKind::TomlSyntax, id, err.range, err.message);
-        }
-        self.add_toml_config(id, toml_doc.root, ConfigOrigin::File);
+    }
+
+    /// Reports a template once, at its first placeholder, and returns the placeholders.
+    fn template_problem(
+        &mut self,
+        source: SourceId,
+        masked: Option<&template::Masked>,
+        what: &str,
+        in_chart: bool,
+    ) -> Vec<TextRange> {
+        let Some(masked) = masked else {
+            return Vec::new();
+        };
+        let kinds: Vec<String> = masked.kinds.iter().map(|k| format!("`{k}`")).collect();
+        let count = masked.ranges.len();
+        let placeholders = format!(
+            "{count} {} placeholder{}",
+            kinds.join(" and "),
+            if count == 1 { "" } else { "s" }
+        );
+        // The chart renders `runners.config` with `tpl`: Go templates there are expected.
+        let chart_only = in_chart && masked.kinds == ["{{ }}"];
+        let message = if chart_only {
+            format!(
+                "this runner config has {placeholders}, which the chart fills in with `tpl` when it renders; the keys around them are checked, the values they stand for are not"
+            )
+        } else {
+            format!(
+                "this {what} is a template, not a configuration: it has {placeholders}; the keys around them are checked, the values they stand for are not"
+            )
+        };
+        self.problem(ProblemKind::Template, source, masked.ranges[0], message);
+        masked.ranges.clone()
     }
 
     fn problem(&mut self, kind: ProblemKind, source: SourceId, range: TextRange, message: String) {
@@ -167,10 +241,17 @@ impl Inputs {
             path: self.sources.get(source).path.clone(),
             span: Some(Span::new(source, range)),
             message,
+            help: None,
         });
     }
 
-    fn add_toml_config(&mut self, source: SourceId, root: Node, origin: ConfigOrigin) {
+    fn add_toml_config(
+        &mut self,
+        source: SourceId,
+        root: Node,
+        origin: ConfigOrigin,
+        placeholders: Vec<TextRange>,
+    ) {
         self.redact_secret_keys(source, &root);
         if !is_runner_config(&root) {
             if origin == ConfigOrigin::File {
@@ -183,6 +264,7 @@ impl Inputs {
             source,
             root,
             origin,
+            placeholders,
         });
     }
 
@@ -270,16 +352,16 @@ impl Inputs {
                 map,
             },
         );
-        if is_template(text) {
-            self.problem(ProblemKind::Template, id, TextRange::empty_at(0),
-                "this runner config is a template (it contains `{{ }}`, `${ }` or `%{ }` placeholders); the values are filled in at deploy time and are not checked".into());
-            return;
-        }
-        let doc = toml::parse(text);
-        for err in doc.errors {
-            self.problem(ProblemKind::TomlSyntax, id, err.range, err.message);
-        }
-        self.add_toml_config(id, doc.root, origin);
+        let masked = template::mask(text);
+        let placeholders = self.template_problem(
+            id,
+            masked.as_ref(),
+            "runner config",
+            origin == ConfigOrigin::HelmValues,
+        );
+        let doc = toml::parse(masked.as_ref().map_or(text.as_str(), |m| m.text.as_str()));
+        self.toml_errors(id, doc.errors);
+        self.add_toml_config(id, doc.root, origin, placeholders);
     }
 
     fn add_object(&mut self, source: SourceId, mut node: Node) {
@@ -524,10 +606,15 @@ fn is_pipeline(root: &Node) -> bool {
     })
 }
 
-fn is_template(text: &str) -> bool {
-    text.contains("{{") && text.contains("}}")
-        || text.contains("${") && text.contains('}') && !text.contains("[[runners]]")
-        || text.contains("%{") && text.contains('}')
+/// `key: value` in a TOML text: the key and the colon's offset in the line.
+fn yaml_style_key(line: &str) -> Option<(&str, usize)> {
+    let colon = line.find(':')?;
+    let key = line[..colon].trim();
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    (bare && !line[..colon].contains('=')).then_some((key, colon))
 }
 
 /// Line shapes decide, when neither parser accepts the text, which one the author meant.

@@ -13,15 +13,41 @@ use crate::source::tree::Seg;
 use crate::source::{Span, TextRange};
 
 /// The schema issues of every config, with the config they belong to.
+///
+/// Issues at a template placeholder are left out: a `${key}` key or a `${var.flag}` value is
+/// only known once the template is rendered (the template itself is reported once, RD006).
 pub(crate) fn schema_issues(configs: &[ConfigDoc]) -> Vec<(&ConfigDoc, SchemaIssue)> {
     configs
         .iter()
         .flat_map(|c| {
             crate::model::schema::validate(&c.root)
                 .into_iter()
+                .filter(move |i| !at_placeholder(c, i))
                 .map(move |i| (c, i))
         })
         .collect()
+}
+
+fn at_placeholder(config: &ConfigDoc, issue: &SchemaIssue) -> bool {
+    if config.placeholders.is_empty() {
+        return false;
+    }
+    let path = match issue {
+        SchemaIssue::Unknown { path, .. }
+        | SchemaIssue::WrongType { path, .. }
+        | SchemaIssue::Removed { path, .. } => path,
+    };
+    let segs: Vec<Seg<'_>> = path.iter().map(PathStep::as_seg).collect();
+    let Some((Seg::Key(name), parent)) = segs.split_last() else {
+        return false;
+    };
+    let Some(entry) = config.root.at(parent).and_then(|p| p.entry(name)) else {
+        return false;
+    };
+    match issue {
+        SchemaIssue::WrongType { .. } => config.is_placeholder(entry.value.range),
+        _ => config.is_placeholder(entry.key_range),
+    }
 }
 
 /// The spans of the key and of the whole `key = value` at a path of a config.
