@@ -27,6 +27,8 @@ pub struct LoadProblem {
     pub message: String,
     /// What to do about it, in the imperative.
     pub help: Option<String>,
+    /// A related place (the first definition of a duplicate key), with its label.
+    pub related: Option<(Span, String)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,6 +124,7 @@ impl Inputs {
                     span: None,
                     message: err.to_string(),
                     help: None,
+                    related: None,
                 }),
             }
         }
@@ -196,9 +199,51 @@ impl Inputs {
                 if let Some(problem) = self.problems.last_mut() {
                     problem.help = Some(format!("write `{key} =` instead of `{key}:`"));
                 }
+            } else if err.message.starts_with("duplicate key") {
+                self.duplicate_key(source, err.range, err.message);
             } else {
                 self.problem(ProblemKind::TomlSyntax, source, err.range, err.message);
             }
+        }
+    }
+
+    /// A duplicate key or table, named, with its first definition as a related place.
+    fn duplicate_key(&mut self, source: SourceId, range: TextRange, message: String) {
+        let text = &self.sources.get(source).text;
+        let Some(found) = duplicate_of(text, range) else {
+            self.problem(ProblemKind::TomlSyntax, source, range, message);
+            return;
+        };
+        let (message, help, label) = match &found {
+            Duplicate::Table { name, .. } => (
+                format!(
+                    "table `[{name}]` is defined twice; TOML allows a table header once, so the file does not parse and GitLab Runner refuses it"
+                ),
+                format!("merge the two `[{name}]` tables into one"),
+                "first defined here",
+            ),
+            Duplicate::Key { key, table, .. } => (
+                format!(
+                    "duplicate key `{key}` in {}; TOML allows a key once per table, so the file does not parse and GitLab Runner refuses it",
+                    if table.is_empty() {
+                        "the top level".to_string()
+                    } else {
+                        format!("`[{table}]`")
+                    }
+                ),
+                format!("remove one of the two `{key}` lines"),
+                "first set here",
+            ),
+        };
+        let (primary, first) = match found {
+            Duplicate::Table { here, first, .. } | Duplicate::Key { here, first, .. } => {
+                (here, first)
+            }
+        };
+        self.problem(ProblemKind::TomlSyntax, source, primary, message);
+        if let Some(problem) = self.problems.last_mut() {
+            problem.help = Some(help);
+            problem.related = first.map(|f| (Span::new(source, f), label.to_string()));
         }
     }
 
@@ -242,6 +287,7 @@ impl Inputs {
             span: Some(Span::new(source, range)),
             message,
             help: None,
+            related: None,
         });
     }
 
@@ -603,6 +649,111 @@ fn is_pipeline(root: &Node) -> bool {
         ) || e.value.get("script").is_some()
             || e.value.get("trigger").is_some()
             || e.value.get("extends").is_some()
+    })
+}
+
+enum Duplicate {
+    Table {
+        name: String,
+        here: TextRange,
+        first: Option<TextRange>,
+    },
+    Key {
+        key: String,
+        table: String,
+        here: TextRange,
+        first: Option<TextRange>,
+    },
+}
+
+/// A header's table name, without brackets, quotes, spaces or comment.
+fn header_name(line: &str) -> Option<String> {
+    let line = line.trim();
+    line.starts_with('[').then(|| {
+        line.split('#')
+            .next()
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !matches!(c, '[' | ']' | ' ' | '\t' | '"' | '\''))
+            .collect()
+    })
+}
+
+/// The lines of a text with their start offsets.
+fn lines_with_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_inclusive('\n').scan(0, |at, line| {
+        let start = *at;
+        *at += line.len();
+        Some((start, line.trim_end_matches(['\n', '\r'])))
+    })
+}
+
+/// What the parser's "duplicate key" at `range` duplicates, and where that was first written.
+fn duplicate_of(text: &str, range: TextRange) -> Option<Duplicate> {
+    let at = range.start as usize;
+    let line_start = text[..at.min(text.len())].rfind('\n').map_or(0, |n| n + 1);
+    let line_end = text[line_start..]
+        .find('\n')
+        .map_or(text.len(), |n| line_start + n);
+    let line = &text[line_start..line_end];
+    if let Some(name) = header_name(line) {
+        // The first definition since the array entry (`[[runners]]`) that holds this table.
+        let mut first = None;
+        for (start, l) in lines_with_offsets(&text[..line_start]) {
+            let Some(other) = header_name(l) else {
+                continue;
+            };
+            if l.trim_start().starts_with("[[")
+                && format!("{name}.").starts_with(&format!("{other}."))
+            {
+                first = None;
+            } else if other == name && first.is_none() {
+                let indent = l.len() - l.trim_start().len();
+                first = Some(TextRange::new(start + indent, start + l.trim_end().len()));
+            }
+        }
+        let indent = line.len() - line.trim_start().len();
+        let here = TextRange::new(line_start + indent, line_start + line.trim_end().len());
+        return Some(Duplicate::Table { name, here, first });
+    }
+    let key = line
+        .split('=')
+        .next()?
+        .trim()
+        .trim_matches(['"', '\''])
+        .to_string();
+    if key.is_empty() {
+        return None;
+    }
+    // The first definition: the same key earlier in the same table section.
+    let mut first = None;
+    let mut table = String::new();
+    for (start, l) in lines_with_offsets(&text[..line_start]) {
+        if let Some(name) = header_name(l) {
+            table = if l.trim_start().starts_with("[[") {
+                format!("[{name}]")
+            } else {
+                name
+            };
+            first = None;
+        } else if l
+            .split('=')
+            .next()
+            .map(|k| k.trim().trim_matches(['"', '\'']))
+            == Some(key.as_str())
+            && l.contains('=')
+        {
+            let indent = l.len() - l.trim_start().len();
+            first = Some(TextRange::new(start + indent, start + l.trim_end().len()));
+        }
+    }
+    let indent = line.len() - line.trim_start().len();
+    let here = TextRange::new(line_start + indent, line_start + line.trim_end().len());
+    Some(Duplicate::Key {
+        key,
+        table,
+        here,
+        first,
     })
 }
 
