@@ -2,13 +2,18 @@
 
 pub(crate) mod cache_shared_without_type;
 pub(crate) mod docker_only_key;
+pub(crate) mod key_after_subtable_header;
+pub(crate) mod orphan_runners_table;
+pub(crate) mod pod_field_in_chart_security_context;
+pub(crate) mod registration_only_chart_value;
+pub(crate) mod removed_chart_value;
 pub(crate) mod removed_config_key;
 pub(crate) mod session_server_without_listen_address;
 pub(crate) mod unknown_config_key;
 pub(crate) mod wrong_config_type;
 
 use crate::model::load::ConfigDoc;
-use crate::model::schema::{PathStep, SchemaIssue};
+use crate::model::schema::{PathStep, SchemaIssue, TableSchema, tables_along};
 use crate::source::tree::Seg;
 use crate::source::{Span, TextRange};
 
@@ -80,5 +85,62 @@ pub(crate) fn key_text_range(text: &str, range: TextRange) -> TextRange {
         TextRange::new(range.start as usize + 1, range.end as usize - 1)
     } else {
         range
+    }
+}
+
+/// A key that TOML put in a subtable because it follows the subtable's header, while a table
+/// above it in the path is where the key belongs.
+pub(crate) struct Misplaced {
+    pub key_span: Span,
+    /// The header line that opened the table the key landed in.
+    pub header_span: Span,
+    pub home: &'static TableSchema,
+}
+
+/// Whether an unknown key is a key of an enclosing table written after a subtable header
+/// (`cpu_limit` after `[runners.kubernetes.pod_security_context]`).
+pub(crate) fn misplaced_after_header(
+    config: &ConfigDoc,
+    text: &str,
+    issue: &SchemaIssue,
+) -> Option<Misplaced> {
+    let SchemaIssue::Unknown {
+        table, key, path, ..
+    } = issue
+    else {
+        return None;
+    };
+    let tables = tables_along(path);
+    let (_, ancestors) = tables.split_last()?;
+    let home = ancestors.iter().rev().find(|t| t.key(key).is_some())?;
+    let (key_span, _) = key_spans(config, path)?;
+    let start = (key_span.range.start as usize).min(text.len());
+    let mut end = text[..start].rfind('\n')?;
+    loop {
+        let line_start = text[..end].rfind('\n').map_or(0, |n| n + 1);
+        let line = text[line_start..end].trim();
+        if line.starts_with('[') {
+            let name: String = line
+                .split('#')
+                .next()
+                .unwrap_or("")
+                .chars()
+                .filter(|c| !matches!(c, '[' | ']' | ' ' | '\t' | '"' | '\''))
+                .collect();
+            if name != *table {
+                return None;
+            }
+            let offset = text[line_start..end].find('[').unwrap_or(0);
+            let header = TextRange::new(line_start + offset, line_start + offset + line.len());
+            return Some(Misplaced {
+                key_span,
+                header_span: Span::new(config.source, header),
+                home,
+            });
+        }
+        if line_start == 0 {
+            return None;
+        }
+        end = line_start - 1;
     }
 }

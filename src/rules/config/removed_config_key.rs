@@ -46,6 +46,14 @@ fn check(cx: &mut Context) {
                 removed.in_version
             ),
         )
-        .help(format!("use `{}` instead", removed.replacement));
+        .help(format!(
+            "use {} instead",
+            removed
+                .replacement
+                .split(" and ")
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ));
     }
 }

@@ -1,6 +1,6 @@
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::model::schema::{
-    DOCKER_ONLY_KEYS, SchemaIssue, edit_distance, suggest, tables_with_key,
+    DOCKER_ONLY_KEYS, NOT_CONFIG_KEYS, SchemaIssue, edit_distance, suggest, tables_with_key,
 };
 use crate::rules::{Context, declare_rule};
 use crate::source::Span;
@@ -63,6 +63,20 @@ fn check(cx: &mut Context) {
         if table == "runners.kubernetes" && DOCKER_ONLY_KEYS.contains(&key.as_str()) {
             continue; // reported by docker-only-key
         }
+        let text = &sources.get(config.source).text;
+        let unknown = SchemaIssue::Unknown {
+            table: table.clone(),
+            table_schema,
+            key: key.clone(),
+            path: path.clone(),
+        };
+        if super::misplaced_after_header(config, text, &unknown).is_some() {
+            continue; // reported by key-after-subtable-header
+        }
+        let not_a_key = NOT_CONFIG_KEYS
+            .iter()
+            .find(|(t, k, _)| *t == table && *k == key)
+            .map(|(_, _, help)| *help);
         let Some((key_span, _)) = super::key_spans(config, &path) else {
             continue;
         };
@@ -111,14 +125,20 @@ fn check(cx: &mut Context) {
                 String::new()
             }
         ));
-        match (suggestion, home) {
-            (Some(suggestion), _) => {
+        match (not_a_key, suggestion, home) {
+            (Some(help), _, _) => {
+                diagnostic.help(help);
+            }
+            (None, Some(suggestion), _) => {
                 diagnostic.help(format!("did you mean `{suggestion}`?"));
             }
-            (None, Some(home)) => {
-                diagnostic.help(format!("`{key}` belongs in `[{home}]`; move it there"));
+            (None, None, Some(home)) => {
+                diagnostic.help(format!(
+                    "`{key}` belongs in {}; move it there",
+                    super::table_name(home)
+                ));
             }
-            (None, None) => {}
+            (None, None, None) => {}
         }
         if let Some(fix) = fix {
             diagnostic.fix(fix);

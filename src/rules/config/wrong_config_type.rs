@@ -34,6 +34,9 @@ declare_rule! {
 
 fn check(cx: &mut Context) {
     for (config, issue) in super::schema_issues(&cx.analysis.inputs.configs) {
+        if super::orphan_runners_table::is_orphan(&issue) {
+            continue; // reported by orphan-runners-table
+        }
         let SchemaIssue::WrongType {
             table,
             key,
@@ -55,6 +58,19 @@ fn check(cx: &mut Context) {
                 key.ty.describe()
             ),
         )
-        .help(format!("write `{}` as {}", key.name, key.ty.describe()));
+        .help(
+            if matches!(key.ty, crate::model::schema::Ty::TableArray(_)) && found == "table" {
+                format!(
+                    "write the header with double brackets, `[[{}]]`: each entry is one table of the array",
+                    if table.is_empty() {
+                        key.name.to_string()
+                    } else {
+                        format!("{table}.{}", key.name)
+                    }
+                )
+            } else {
+                format!("write `{}` as {}", key.name, key.ty.describe())
+            },
+        );
     }
 }
