@@ -849,6 +849,40 @@ pub fn tables_along(path: &[PathStep]) -> Vec<&'static TableSchema> {
     tables
 }
 
+/// A version as the schema writes it (`"16.10"`, `"17.0"`), as semver.
+pub fn parse_version(text: &str) -> Option<semver::Version> {
+    let parts: Vec<u64> = text
+        .split('.')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    match parts[..] {
+        [major, minor] => Some(semver::Version::new(major, minor, 0)),
+        [major, minor, patch] => Some(semver::Version::new(major, minor, patch)),
+        _ => None,
+    }
+}
+
+/// The runner version in an image tag (`alpine3.21-v18.4.0`, `v17.3.1`, `x86_64-v16.0.2`).
+pub fn version_in_image_tag(tag: &str) -> Option<semver::Version> {
+    let tag = tag.rsplit(':').next().unwrap_or(tag);
+    let candidates = tag
+        .match_indices('v')
+        .map(|(at, _)| &tag[at + 1..])
+        .chain(std::iter::once(tag));
+    for candidate in candidates {
+        let end = candidate
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(candidate.len());
+        let text = &candidate[..end];
+        if text.matches('.').count() == 2
+            && let Some(v) = parse_version(text)
+        {
+            return Some(v);
+        }
+    }
+    None
+}
+
 /// Every table, for searches across tables ("this key belongs in …").
 pub static ALL_TABLES: &[&TableSchema] = &[
     &CONFIG,
@@ -904,6 +938,12 @@ pub enum SchemaIssue {
         key: &'static KeySchema,
         path: Vec<PathStep>,
     },
+    /// A known key that only runners from `key.since` on read (for version checks).
+    Versioned {
+        table: String,
+        key: &'static KeySchema,
+        path: Vec<PathStep>,
+    },
 }
 
 /// An owned path step (the spanned tree's `Seg` borrows).
@@ -949,6 +989,13 @@ fn walk(
             Some(key) => {
                 if key.removed.is_some() {
                     issues.push(SchemaIssue::Removed {
+                        table: table.to_string(),
+                        key,
+                        path: path.clone(),
+                    });
+                }
+                if key.since.is_some() {
+                    issues.push(SchemaIssue::Versioned {
                         table: table.to_string(),
                         key,
                         path: path.clone(),

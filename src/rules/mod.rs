@@ -145,6 +145,7 @@ pub static RULES: &[&Rule] = &[
     &config::removed_chart_value::REMOVED_CHART_VALUE,
     &config::registration_only_chart_value::REGISTRATION_ONLY_CHART_VALUE,
     &config::pod_field_in_chart_security_context::POD_FIELD_IN_CHART_SECURITY_CONTEXT,
+    &config::key_newer_than_runner::KEY_NEWER_THAN_RUNNER,
     &volumes::needless_mount_propagation::NEEDLESS_MOUNT_PROPAGATION,
     &network::proxy_single_case::PROXY_SINGLE_CASE,
     &network::no_proxy_misses_cluster::NO_PROXY_MISSES_CLUSTER,

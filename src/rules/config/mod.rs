@@ -3,6 +3,7 @@
 pub(crate) mod cache_shared_without_type;
 pub(crate) mod docker_only_key;
 pub(crate) mod key_after_subtable_header;
+pub(crate) mod key_newer_than_runner;
 pub(crate) mod orphan_runners_table;
 pub(crate) mod pod_field_in_chart_security_context;
 pub(crate) mod registration_only_chart_value;
@@ -40,7 +41,8 @@ fn at_placeholder(config: &ConfigDoc, issue: &SchemaIssue) -> bool {
     let path = match issue {
         SchemaIssue::Unknown { path, .. }
         | SchemaIssue::WrongType { path, .. }
-        | SchemaIssue::Removed { path, .. } => path,
+        | SchemaIssue::Removed { path, .. }
+        | SchemaIssue::Versioned { path, .. } => path,
     };
     let segs: Vec<Seg<'_>> = path.iter().map(PathStep::as_seg).collect();
     let Some((Seg::Key(name), parent)) = segs.split_last() else {
@@ -142,5 +144,64 @@ pub(crate) fn misplaced_after_header(
             return None;
         }
         end = line_start - 1;
+    }
+}
+
+/// The runner version a config runs under, when the inputs or flags say it.
+pub(crate) struct KnownVersion {
+    pub version: semver::Version,
+    /// Where it comes from, for messages (`--runner-version`, the chart's `image.tag`).
+    pub from: String,
+    /// The span of the image tag it was read from.
+    pub span: Option<Span>,
+}
+
+/// The runner version of a config: `--runner-version`, else the tag of the runner image its
+/// deployment names (Helm `image.tag` or a string `image`, Operator `spec.runnerImage`).
+pub(crate) fn known_runner_version(
+    analysis: &crate::analysis::Analysis,
+    config: &ConfigDoc,
+) -> Option<KnownVersion> {
+    if let Some(version) = &analysis.settings.runner_version {
+        return Some(KnownVersion {
+            version: version.clone(),
+            from: "`--runner-version`".into(),
+            span: None,
+        });
+    }
+    let inputs = &analysis.inputs;
+    let host = match &inputs.sources.get(config.source).origin {
+        crate::source::Origin::Embedded { host, .. } => *host,
+        crate::source::Origin::File => return None,
+    };
+    match &config.origin {
+        crate::model::load::ConfigOrigin::HelmValues => {
+            let values = inputs.helm_values.iter().find(|v| v.source == host)?;
+            let image = values.root.get("image")?;
+            let (node, from) = match image.get("tag") {
+                Some(tag) => (tag, "the chart's `image.tag`"),
+                None => (image, "the chart's `image`"),
+            };
+            let version = crate::model::schema::version_in_image_tag(node.as_str()?)?;
+            Some(KnownVersion {
+                version,
+                from: from.into(),
+                span: Some(Span::new(values.source, node.range)),
+            })
+        }
+        crate::model::load::ConfigOrigin::ConfigMap { name, .. } => {
+            let (object, runner) = inputs
+                .cluster
+                .runners()
+                .find(|(_, r)| r.spec.config.as_deref() == Some(name.as_str()))?;
+            let image = runner.spec.runner_image.as_deref()?;
+            let version = crate::model::schema::version_in_image_tag(image)?;
+            Some(KnownVersion {
+                version,
+                from: "the Operator `Runner`'s `spec.runnerImage`".into(),
+                span: Some(object.span_at(&[Seg::Key("spec"), Seg::Key("runnerImage")])),
+            })
+        }
+        crate::model::load::ConfigOrigin::File => None,
     }
 }
