@@ -114,3 +114,43 @@ fn config_fixtures() {
     assert!(checked > 0);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Bad input never panics: every fixture cut short at many points, and with a stray
+/// character inserted, still loads and checks.
+#[test]
+fn truncated_and_mangled_fixtures_do_not_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut files = Vec::new();
+    let mut dirs = vec![root];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let cuts: Vec<usize> = (0..text.len())
+            .step_by(13)
+            .filter(|&i| text.is_char_boundary(i))
+            .collect();
+        for cut in cuts {
+            for variant in [
+                text[..cut].to_string(),
+                format!("{}{{{}", &text[..cut], &text[cut..]),
+                format!("{}\"{}", &text[..cut], &text[cut..]),
+                format!("{}]\n{}", &text[..cut], &text[cut..]),
+            ] {
+                let mut inputs = Inputs::default();
+                inputs.add_text(path.clone(), variant);
+                let report = runner_doctor::check(inputs, Settings::default());
+                let _ = runner_doctor::render::human::render(&report, false);
+            }
+        }
+    }
+}
