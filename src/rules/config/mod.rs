@@ -2,6 +2,7 @@
 
 pub(crate) mod cache_shared_without_type;
 pub(crate) mod docker_only_key;
+pub(crate) mod global_key_in_template;
 pub(crate) mod key_after_subtable_header;
 pub(crate) mod key_newer_than_runner;
 pub(crate) mod orphan_runners_table;
@@ -10,6 +11,8 @@ pub(crate) mod registration_only_chart_value;
 pub(crate) mod removed_chart_value;
 pub(crate) mod removed_config_key;
 pub(crate) mod session_server_without_listen_address;
+pub(crate) mod template_key_set_by_registration;
+pub(crate) mod template_runner_count;
 pub(crate) mod unknown_config_key;
 pub(crate) mod wrong_config_type;
 
@@ -201,6 +204,40 @@ pub(crate) fn known_runner_version(
                 from: "the Operator `Runner`'s `spec.runnerImage`".into(),
                 span: Some(object.span_at(&[Seg::Key("spec"), Seg::Key("runnerImage")])),
             })
+        }
+        crate::model::load::ConfigOrigin::File => None,
+    }
+}
+
+/// What makes a config a registration template rather than the runner's own `config.toml`.
+pub(crate) enum TemplateOf {
+    /// Helm chart values `runners.config` (or the chart's `config.template.toml` ConfigMap key).
+    Helm,
+    /// The ConfigMap an Operator `Runner` names in `spec.config`.
+    Operator(String),
+}
+
+/// Whether a config is merged into the registered runner as a template (reference
+/// runner-manager.md §1.9): only its `[[runners]]` entry is used, and only for empty fields.
+pub(crate) fn registration_template(
+    analysis: &crate::analysis::Analysis,
+    config: &ConfigDoc,
+) -> Option<TemplateOf> {
+    match &config.origin {
+        crate::model::load::ConfigOrigin::HelmValues => Some(TemplateOf::Helm),
+        crate::model::load::ConfigOrigin::ConfigMap { name, key } => {
+            let runner = analysis
+                .inputs
+                .cluster
+                .runners()
+                .find(|(_, r)| r.spec.config.as_deref() == Some(name.as_str()));
+            match runner {
+                Some((_, r)) => Some(TemplateOf::Operator(
+                    r.metadata.name.clone().unwrap_or_default(),
+                )),
+                None if key == "config.template.toml" => Some(TemplateOf::Helm),
+                None => None,
+            }
         }
         crate::model::load::ConfigOrigin::File => None,
     }

@@ -4,8 +4,9 @@ use crate::source::Span;
 declare_rule! {
     /// ## What it does
     /// Reports the gitlab-runner Helm chart values that only configure registration with a
-    /// registration token: `runners.tags`, `runners.runUntagged`, `runners.locked` and
-    /// `runners.protected`.
+    /// registration token: `runners.tags`, `runners.runUntagged`, `runners.locked`,
+    /// `runners.protected` and `runners.maximumTimeout` (marked deprecated in the chart's
+    /// `values.yaml`).
     ///
     /// ## Why is this bad?
     /// Registration tokens are deprecated. With an authentication token (`glrt-…`) these
@@ -46,6 +47,7 @@ const VALUES: &[(&str, &str)] = &[
     ("runUntagged", "run untagged jobs"),
     ("locked", "lock to current projects"),
     ("protected", "protected"),
+    ("maximumTimeout", "maximum job timeout"),
 ];
 
 fn check(cx: &mut Context) {
