@@ -5,6 +5,8 @@
 //!   for must appear.
 //! - `tests/fixtures/config/<rule-name>/`: one directory per rule; each file must fire the rule
 //!   its directory is named after.
+//! - `tests/fixtures/ok/`: realistic inputs on which no input or config rule (`RD0xx`, `RD1xx`)
+//!   reports a warning or an error.
 
 use std::path::Path;
 
@@ -152,5 +154,31 @@ fn truncated_and_mangled_fixtures_do_not_panic() {
                 let _ = runner_doctor::render::human::render(&report, false);
             }
         }
+    }
+}
+
+#[test]
+fn ok_fixtures_stay_clean() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ok");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    for file in files {
+        let rel = format!("tests/fixtures/ok/{file}");
+        let text =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(&rel)).unwrap();
+        let mut inputs = Inputs::default();
+        inputs.add_text(rel.into(), text);
+        let report = runner_doctor::check(inputs, Settings::default());
+        let noisy: Vec<String> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.starts_with("RD0") || d.code.starts_with("RD1"))
+            .filter(|d| d.severity > runner_doctor::diagnostic::Severity::Info)
+            .map(|d| format!("{} {}", d.code, d.message))
+            .collect();
+        assert!(noisy.is_empty(), "{file}: {noisy:#?}");
     }
 }

@@ -265,15 +265,20 @@ impl Inputs {
             kinds.join(" and "),
             if count == 1 { "" } else { "s" }
         );
+        let (them, they) = if count == 1 {
+            ("it", "it stands")
+        } else {
+            ("them", "they stand")
+        };
         // The chart renders `runners.config` with `tpl`: Go templates there are expected.
         let chart_only = in_chart && masked.kinds == ["{{ }}"];
         let message = if chart_only {
             format!(
-                "this runner config has {placeholders}, which the chart fills in with `tpl` when it renders; the keys around them are checked, the values they stand for are not"
+                "this runner config has {placeholders}, which the chart fills in with `tpl` when it renders; the keys around {them} are checked, the values {they} for are not"
             )
         } else {
             format!(
-                "this {what} is a template, not a configuration: it has {placeholders}; the keys around them are checked, the values they stand for are not"
+                "this {what} is a template, not a configuration: it has {placeholders}; the keys around {them} are checked, the values {they} for are not"
             )
         };
         self.problem(ProblemKind::Template, source, masked.ranges[0], message);

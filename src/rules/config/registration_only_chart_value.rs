@@ -3,10 +3,11 @@ use crate::source::Span;
 
 declare_rule! {
     /// ## What it does
-    /// Reports the gitlab-runner Helm chart values that only configure registration with a
-    /// registration token: `runners.tags`, `runners.runUntagged`, `runners.locked`,
-    /// `runners.protected` and `runners.maximumTimeout` (marked deprecated in the chart's
-    /// `values.yaml`).
+    /// Reports gitlab-runner Helm chart values that only configure registration with a
+    /// (deprecated) registration token.
+    ///
+    /// They are `runners.tags`, `runners.runUntagged`, `runners.locked`, `runners.protected`
+    /// and `runners.maximumTimeout`, all marked deprecated in the chart's `values.yaml`.
     ///
     /// ## Why is this bad?
     /// Registration tokens are deprecated. With an authentication token (`glrt-…`) these

@@ -5,10 +5,11 @@ use super::TemplateOf;
 declare_rule! {
     /// ## What it does
     /// Reports keys of a registration template's `[[runners]]` entry that registration has
-    /// already set, so the template's value never applies: `name`, `token`, `executor` (other
-    /// than `kubernetes`), `[runners.kubernetes]` `retry_limit`, `retry_backoff_max` and
-    /// `resource_availability_check_max_attempts`; under the Operator also
-    /// `request_concurrency`, `output_limit` and `poll_timeout`.
+    /// already set, so the template's value never applies.
+    ///
+    /// They are `name`, `token`, `executor` (other than `kubernetes`), `[runners.kubernetes]`
+    /// `retry_limit`, `retry_backoff_max` and `resource_availability_check_max_attempts`;
+    /// under the Operator also `request_concurrency`, `output_limit` and `poll_timeout`.
     ///
     /// ## Why is this bad?
     /// `gitlab-runner register` merges the template into the config it built from flags and
