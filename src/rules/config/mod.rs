@@ -180,17 +180,7 @@ pub(crate) fn known_runner_version(
     match &config.origin {
         crate::model::load::ConfigOrigin::HelmValues => {
             let values = inputs.helm_values.iter().find(|v| v.source == host)?;
-            let image = values.root.get("image")?;
-            let (node, from) = match image.get("tag") {
-                Some(tag) => (tag, "the chart's `image.tag`"),
-                None => (image, "the chart's `image`"),
-            };
-            let version = crate::model::schema::version_in_image_tag(node.as_str()?)?;
-            Some(KnownVersion {
-                version,
-                from: from.into(),
-                span: Some(Span::new(values.source, node.range)),
-            })
+            helm_runner_version(values)
         }
         crate::model::load::ConfigOrigin::ConfigMap { name, .. } => {
             let (object, runner) = inputs
@@ -241,4 +231,21 @@ pub(crate) fn registration_template(
         }
         crate::model::load::ConfigOrigin::File => None,
     }
+}
+
+/// The runner version the chart values' image tag names (`image.tag`, or a string `image`).
+pub(crate) fn helm_runner_version(
+    values: &crate::model::load::HelmValuesDoc,
+) -> Option<KnownVersion> {
+    let image = values.root.get("image")?;
+    let (node, from) = match image.get("tag") {
+        Some(tag) => (tag, "the chart's `image.tag`"),
+        None => (image, "the chart's `image`"),
+    };
+    let version = crate::model::schema::version_in_image_tag(node.as_str()?)?;
+    Some(KnownVersion {
+        version,
+        from: from.into(),
+        span: Some(Span::new(values.source, node.range)),
+    })
 }

@@ -1,5 +1,6 @@
 use crate::rules::{Context, declare_rule};
 use crate::source::Span;
+use crate::source::tree::Seg;
 
 declare_rule! {
     /// ## What it does
@@ -7,7 +8,9 @@ declare_rule! {
     /// (deprecated) registration token.
     ///
     /// They are `runners.tags`, `runners.runUntagged`, `runners.locked`, `runners.protected`
-    /// and `runners.maximumTimeout`, all marked deprecated in the chart's `values.yaml`.
+    /// and `runners.maximumTimeout`, all marked deprecated in the chart's `values.yaml`, and
+    /// the same fields (`spec.tags`, `spec.runUntagged`, `spec.locked`, `spec.protected`) of
+    /// an Operator `Runner`.
     ///
     /// ## Why is this bad?
     /// Registration tokens are deprecated. With an authentication token (`glrt-…`) these
@@ -68,6 +71,39 @@ fn check(cx: &mut Context) {
                 found.push((span, *key, *setting, token.starts_with("glrt-")));
             }
         }
+    }
+    // The Operator's `Runner` has the same registration-only fields (runner-manager.md §2.2).
+    let mut operator = Vec::new();
+    for (object, runner) in cx.analysis.inputs.cluster.runners() {
+        let name = runner.metadata.name.clone().unwrap_or_default();
+        let spec = &runner.spec;
+        for (field, set, setting) in [
+            ("tags", spec.tags.is_some(), "tags"),
+            (
+                "runUntagged",
+                spec.run_untagged.is_some(),
+                "run untagged jobs",
+            ),
+            ("locked", spec.locked.is_some(), "lock to current projects"),
+            ("protected", spec.protected.is_some(), "protected"),
+        ] {
+            if set {
+                let span = object.span_at(&[Seg::Key("spec"), Seg::Key(field)]);
+                operator.push((span, name.clone(), field, setting));
+            }
+        }
+    }
+    for (span, name, field, setting) in operator {
+        cx.report(
+            Some(span),
+            format!(
+                "`spec.{field}` of `Runner` `{name}` only applies when registering with a deprecated registration token; with an authentication token it is set in GitLab, and registration can fail with `FATAL: Runner configuration other than name and executor configuration is reserved`"
+            ),
+        )
+        .primary_label("registration-token setting")
+        .help(format!(
+            "set \"{setting}\" on the runner in GitLab (Settings › CI/CD › Runners) and remove `spec.{field}`"
+        ));
     }
     for (span, key, setting, glrt) in found {
         let d = cx.report(

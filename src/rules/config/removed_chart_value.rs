@@ -50,6 +50,14 @@ declare_rule! {
 fn check(cx: &mut Context) {
     let mut found = Vec::new();
     for values in &cx.analysis.inputs.helm_values {
+        // Chart 0.53 ships runner 16.0: an older runner image means an older chart, which
+        // still reads the value (deprecated, not yet removed).
+        let old_chart = match &cx.analysis.settings.runner_version {
+            Some(v) => (*v < semver::Version::new(16, 0, 0)).then(|| v.clone()),
+            None => super::helm_runner_version(values)
+                .map(|k| k.version)
+                .filter(|v| *v < semver::Version::new(16, 0, 0)),
+        };
         for removed in REMOVED_CHART_VALUES {
             let dotted = removed.path.trim_end_matches(".*");
             let segs: Vec<Seg<'_>> = dotted.split('.').map(Seg::Key).collect();
@@ -67,6 +75,7 @@ fn check(cx: &mut Context) {
                 dotted,
                 removed,
                 applies,
+                old_chart.clone(),
             ));
         }
         // A string `image` (the full reference) gave way to the `image.{registry,image,tag}` map.
@@ -78,17 +87,22 @@ fn check(cx: &mut Context) {
                 "image",
                 &STRING_IMAGE,
                 None,
+                old_chart.clone(),
             ));
         }
     }
-    for (span, dotted, removed, applies) in found {
-        let d = cx.report(
-            Some(span),
-            format!(
+    for (span, dotted, removed, applies, old_chart) in found {
+        let message = match &old_chart {
+            Some(runner) => format!(
+                "chart value `{dotted}` is deprecated and removed in chart {}; the chart for runner {runner} still reads it, but an upgrade to chart {0} or later silently drops it",
+                removed.removed_in
+            ),
+            None => format!(
                 "chart value `{dotted}` was removed in chart {}; later charts ignore it without a warning, so it has no effect",
                 removed.removed_in
             ),
-        );
+        };
+        let d = cx.report(Some(span), message);
         d.primary_label("ignored by chart 0.53 and later");
         match applies {
             Some(span) => {
