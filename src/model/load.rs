@@ -671,19 +671,6 @@ enum Duplicate {
     },
 }
 
-/// A header's table name, without brackets, quotes, spaces or comment.
-fn header_name(line: &str) -> Option<String> {
-    let line = line.trim();
-    line.starts_with('[').then(|| {
-        line.split('#')
-            .next()
-            .unwrap_or("")
-            .chars()
-            .filter(|c| !matches!(c, '[' | ']' | ' ' | '\t' | '"' | '\''))
-            .collect()
-    })
-}
-
 /// The lines of a text with their start offsets.
 fn lines_with_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
     text.split_inclusive('\n').scan(0, |at, line| {
@@ -701,11 +688,11 @@ fn duplicate_of(text: &str, range: TextRange) -> Option<Duplicate> {
         .find('\n')
         .map_or(text.len(), |n| line_start + n);
     let line = &text[line_start..line_end];
-    if let Some(name) = header_name(line) {
+    if let Some(name) = toml::header_name(line) {
         // The first definition since the array entry (`[[runners]]`) that holds this table.
         let mut first = None;
         for (start, l) in lines_with_offsets(&text[..line_start]) {
-            let Some(other) = header_name(l) else {
+            let Some(other) = toml::header_name(l) else {
                 continue;
             };
             if l.trim_start().starts_with("[[")
@@ -734,7 +721,7 @@ fn duplicate_of(text: &str, range: TextRange) -> Option<Duplicate> {
     let mut first = None;
     let mut table = String::new();
     for (start, l) in lines_with_offsets(&text[..line_start]) {
-        if let Some(name) = header_name(l) {
+        if let Some(name) = toml::header_name(l) {
             table = if l.trim_start().starts_with("[[") {
                 format!("[{name}]")
             } else {

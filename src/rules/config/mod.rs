@@ -124,14 +124,7 @@ pub(crate) fn misplaced_after_header(
     loop {
         let line_start = text[..end].rfind('\n').map_or(0, |n| n + 1);
         let line = text[line_start..end].trim();
-        if line.starts_with('[') {
-            let name: String = line
-                .split('#')
-                .next()
-                .unwrap_or("")
-                .chars()
-                .filter(|c| !matches!(c, '[' | ']' | ' ' | '\t' | '"' | '\''))
-                .collect();
+        if let Some(name) = crate::source::toml::header_name(line) {
             if name != *table {
                 return None;
             }
