@@ -149,6 +149,7 @@ pub static RULES: &[&Rule] = &[
     &config::global_key_in_template::GLOBAL_KEY_IN_TEMPLATE,
     &config::template_runner_count::TEMPLATE_RUNNER_COUNT,
     &config::template_key_set_by_registration::TEMPLATE_KEY_SET_BY_REGISTRATION,
+    &config::unknown_runner_spec_field::UNKNOWN_RUNNER_SPEC_FIELD,
     &volumes::needless_mount_propagation::NEEDLESS_MOUNT_PROPAGATION,
     &network::proxy_single_case::PROXY_SINGLE_CASE,
     &network::no_proxy_misses_cluster::NO_PROXY_MISSES_CLUSTER,

@@ -14,6 +14,7 @@ pub(crate) mod session_server_without_listen_address;
 pub(crate) mod template_key_set_by_registration;
 pub(crate) mod template_runner_count;
 pub(crate) mod unknown_config_key;
+pub(crate) mod unknown_runner_spec_field;
 pub(crate) mod wrong_config_type;
 
 use crate::model::load::ConfigDoc;
