@@ -182,3 +182,44 @@ fn ok_fixtures_stay_clean() {
         assert!(noisy.is_empty(), "{file}: {noisy:#?}");
     }
 }
+
+/// `--runner-version` decides for a plain `config.toml`, which names no runner image.
+#[test]
+fn runner_version_setting_decides_for_plain_files() {
+    let text = "[[runners]]\n  pre_clone_script = \"true\"\n  [runners.kubernetes]\n    namespace_per_job = true\n";
+    let run = |version: Option<&str>| {
+        let mut inputs = Inputs::default();
+        inputs.add_text("config.toml".into(), text.into());
+        let settings = Settings {
+            runner_version: version.map(|v| semver::Version::parse(v).unwrap()),
+            ..Settings::default()
+        };
+        let report = runner_doctor::check(inputs, settings);
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| matches!(d.code, "RD103" | "RD112"))
+            .map(|d| format!("{} {}", d.code, d.message))
+            .collect::<Vec<_>>()
+    };
+    let old = run(Some("16.0.0"));
+    assert!(
+        old.iter()
+            .any(|m| m.starts_with("RD112") && m.contains("16.10")),
+        "{old:?}"
+    );
+    assert!(
+        old.iter()
+            .any(|m| m.starts_with("RD103") && m.contains("deprecated")),
+        "{old:?}"
+    );
+    let new = run(Some("17.0.0"));
+    assert!(!new.iter().any(|m| m.starts_with("RD112")), "{new:?}");
+    assert!(
+        new.iter()
+            .any(|m| m.starts_with("RD103") && m.contains("was removed")),
+        "{new:?}"
+    );
+    // Without a version nothing is known about the runner, so no key is too new.
+    assert!(!run(None).iter().any(|m| m.starts_with("RD112")));
+}
