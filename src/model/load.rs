@@ -199,6 +199,23 @@ impl Inputs {
                 if let Some(problem) = self.problems.last_mut() {
                     problem.help = Some(format!("write `{key} =` instead of `{key}:`"));
                 }
+            } else if err
+                .message
+                .starts_with("cannot extend value of type inline table")
+            {
+                let text = &self.sources.get(source).text;
+                let name = text
+                    .get(err.range.as_range())
+                    .unwrap_or("")
+                    .trim_matches(['"', '\''])
+                    .to_string();
+                self.problem(ProblemKind::TomlSyntax, source, err.range, format!(
+                    "`{name}` is an inline table (`{name} = {{ … }}`), which TOML closes at its `}}`; nothing can be added to it later, so the file does not parse and GitLab Runner refuses it"));
+                if let Some(problem) = self.problems.last_mut() {
+                    problem.help = Some(format!(
+                        "turn `{name} = {{ … }}` into a `[…{name}]` table header with its keys below it"
+                    ));
+                }
             } else if err.message.starts_with("duplicate key") {
                 self.duplicate_key(source, err.range, err.message);
             } else {
@@ -266,19 +283,19 @@ impl Inputs {
             if count == 1 { "" } else { "s" }
         );
         let (them, they) = if count == 1 {
-            ("it", "it stands")
+            ("it", "value it stands for is")
         } else {
-            ("them", "they stand")
+            ("them", "values they stand for are")
         };
         // The chart renders `runners.config` with `tpl`: Go templates there are expected.
         let chart_only = in_chart && masked.kinds == ["{{ }}"];
         let message = if chart_only {
             format!(
-                "this runner config has {placeholders}, which the chart fills in with `tpl` when it renders; the keys around {them} are checked, the values {they} for are not"
+                "this runner config has {placeholders}, which the chart fills in with `tpl` when it renders; the keys around {them} are checked, the {they} not"
             )
         } else {
             format!(
-                "this {what} is a template, not a configuration: it has {placeholders}; the keys around {them} are checked, the values {they} for are not"
+                "this {what} is a template, not a configuration: it has {placeholders}; the keys around {them} are checked, the {they} not"
             )
         };
         self.problem(ProblemKind::Template, source, masked.ranges[0], message);
@@ -610,15 +627,17 @@ fn is_secret_key(key: &str) -> bool {
 }
 
 fn is_runner_config(root: &Node) -> bool {
-    [
+    const KEYS: &[&str] = &[
         "runners",
         "concurrent",
         "check_interval",
         "session_server",
         "listen_address",
-    ]
-    .iter()
-    .any(|k| root.get(k).is_some())
+    ];
+    // A misspelt `[runner]` or `[[runnners]]` is still a runner config, with an unknown key.
+    root.entries().iter().any(|e| {
+        KEYS.contains(&e.key.as_str()) || crate::model::schema::suggest(&e.key, KEYS).is_some()
+    })
 }
 
 fn looks_like_runner_toml(text: &str) -> bool {
