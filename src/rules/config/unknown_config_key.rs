@@ -1,6 +1,7 @@
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::model::schema::{
-    DOCKER_ONLY_KEYS, NOT_CONFIG_KEYS, SchemaIssue, edit_distance, suggest, tables_with_key,
+    DOCKER_ONLY_KEYS, NOT_CONFIG_KEYS, PathStep, SchemaIssue, edit_distance, suggest,
+    tables_with_key,
 };
 use crate::rules::{Context, declare_rule};
 use crate::source::Span;
@@ -82,7 +83,17 @@ fn check(cx: &mut Context) {
         };
         let mut names: Vec<&'static str> = table_schema.keys.iter().map(|k| k.name).collect();
         let suggestion = suggest(&key, &names);
-        let fix = suggestion.map(|suggestion| {
+        // Renaming `[runner]` to `[runners]` would still not make the `[[runners]]` array.
+        let segs: Vec<_> = path.iter().map(PathStep::as_seg).collect();
+        let written_as_table = config.root.at(&segs).is_some_and(|n| n.is_map());
+        let array_of_tables = written_as_table
+            && suggestion.is_some_and(|s| {
+                matches!(
+                    table_schema.key(s).map(|k| k.ty),
+                    Some(crate::model::schema::Ty::TableArray(_))
+                )
+            });
+        let fix = suggestion.filter(|_| !array_of_tables).map(|suggestion| {
             let range = super::key_text_range(&sources.get(config.source).text, key_span.range);
             let security = table.contains("security_context")
                 || ["privileged", "allow_privilege_escalation", "cap_add"].contains(&suggestion);
@@ -128,6 +139,16 @@ fn check(cx: &mut Context) {
         match (not_a_key, suggestion, home) {
             (Some(help), _, _) => {
                 diagnostic.help(help);
+            }
+            (None, Some(suggestion), _) if array_of_tables => {
+                diagnostic.help(format!(
+                    "did you mean `[[{}]]`, an array of tables?",
+                    if table.is_empty() {
+                        suggestion.to_string()
+                    } else {
+                        format!("{table}.{suggestion}")
+                    }
+                ));
             }
             (None, Some(suggestion), _) => {
                 diagnostic.help(format!("did you mean `{suggestion}`?"));
