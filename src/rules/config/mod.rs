@@ -84,6 +84,23 @@ pub(crate) fn table_name(table: &str) -> String {
     }
 }
 
+/// The valid names closest to an unknown one, in backticks, at most eight and "and N more":
+/// in a table of a hundred keys, the closest are the useful ones.
+pub(crate) fn closest(unknown: &str, names: &mut [&str]) -> String {
+    let lower = unknown.to_ascii_lowercase();
+    names.sort_by_key(|n| {
+        (
+            crate::model::schema::edit_distance(&lower, &n.to_ascii_lowercase()),
+            n.to_string(),
+        )
+    });
+    let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
+    match names.len().saturating_sub(8) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
 /// A range that covers a key's text only (TOML keys may be quoted).
 pub(crate) fn key_text_range(text: &str, range: TextRange) -> TextRange {
     let slice = &text[range.as_range()];

@@ -1,7 +1,6 @@
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::model::schema::{
-    DOCKER_ONLY_KEYS, NOT_CONFIG_KEYS, PathStep, SchemaIssue, edit_distance, suggest,
-    tables_with_key,
+    DOCKER_ONLY_KEYS, NOT_CONFIG_KEYS, PathStep, SchemaIssue, suggest, tables_with_key,
 };
 use crate::rules::{Context, declare_rule};
 use crate::source::Span;
@@ -114,10 +113,6 @@ fn check(cx: &mut Context) {
             }
         });
         let home = tables_with_key(&key, table_schema).first().map(|t| t.path);
-        // The closest keys first: in a table of a hundred keys, those are the useful ones.
-        names.sort_by_key(|n| (edit_distance(&key.to_ascii_lowercase(), n), *n));
-        let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
-        let more = names.len().saturating_sub(8);
 
         let diagnostic = cx.report(
             Some(key_span),
@@ -128,13 +123,8 @@ fn check(cx: &mut Context) {
         );
         diagnostic.primary_label("not a key of this table");
         diagnostic.note(format!(
-            "valid keys here: {}{}",
-            shown.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            }
+            "valid keys here: {}",
+            super::closest(&key, &mut names)
         ));
         match (not_a_key, suggestion, home) {
             (Some(help), _, _) => {

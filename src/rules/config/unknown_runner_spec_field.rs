@@ -1,4 +1,4 @@
-use crate::model::schema::{edit_distance, suggest};
+use crate::model::schema::suggest;
 use crate::rules::{Context, declare_rule};
 use crate::source::{Node, Span};
 
@@ -151,24 +151,10 @@ fn check(cx: &mut Context) {
             ),
         );
         d.primary_label("pruned on admission");
-        // The closest fields first, as unknown-config-key does.
         let mut names = valid.to_vec();
-        names.sort_by_key(|n| {
-            (
-                edit_distance(&key.to_ascii_lowercase(), &n.to_ascii_lowercase()),
-                *n,
-            )
-        });
-        let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
-        let more = names.len().saturating_sub(8);
         d.note(format!(
-            "fields of `{path}`: {}{}",
-            shown.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            }
+            "fields of `{path}`: {}",
+            super::closest(&key, &mut names)
         ));
         if let Some(suggestion) = suggestion {
             d.help(format!("did you mean `{suggestion}`?"));
