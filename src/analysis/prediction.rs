@@ -34,6 +34,20 @@ use crate::settings::Settings;
 const ASSUMED_UID_RANGE: &str = "1000680000/10000";
 const ASSUMED_MCS: &str = "s0:c26,c15";
 
+/// The namespace name used when the config's is a template placeholder.
+const PLACEHOLDER_NAMESPACE: &str = "templated-namespace";
+
+/// An RFC 1123 label, as Kubernetes requires of namespace names.
+fn is_dns_label(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
 /// Cache key used for the representative job when the pipeline gives none.
 const REPRESENTATIVE_CACHE_KEY: &str = "default";
 
@@ -240,11 +254,20 @@ fn predict_runner(
         kube.helper_image = Some(image.clone());
         assumptions.extend(assumption.clone());
     }
-    let namespace = kube
-        .namespace
-        .clone()
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "default".to_string());
+    let namespace = match kube.namespace.clone().filter(|n| !n.is_empty()) {
+        Some(ns) if is_dns_label(&ns) => ns,
+        // A template placeholder (`{{ .Release.Namespace }}`, masked by the loader): the real
+        // name is unknown, and nothing in the inputs can be matched to it.
+        Some(_) => {
+            assumptions.push(Assumption::new(
+                "namespace.name",
+                PLACEHOLDER_NAMESPACE,
+                "`namespace` is a template placeholder; the namespace's own objects cannot be matched",
+            ));
+            PLACEHOLDER_NAMESPACE.to_string()
+        }
+        None => "default".to_string(),
+    };
 
     let (manager_sa, sa_assumption) = deployment.manager_service_account.clone().unwrap_or_else(|| {
         (

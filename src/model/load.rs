@@ -14,7 +14,9 @@ use serde::de::DeserializeOwned;
 use crate::model::cluster::{Cluster, ClusterObject, ObjectKind, OperatorRunner, SecretRef};
 use crate::source::discover::RawInput;
 use crate::source::tree::{Entry, StrStyle, Value};
-use crate::source::{EmbedMap, Node, Origin, SourceId, Sources, Span, TextRange, toml, yaml};
+use crate::source::{
+    EmbedMap, Node, Origin, SourceId, Sources, Span, TextRange, template, toml, yaml,
+};
 
 /// What went wrong while loading, to be reported by the input rules.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +25,10 @@ pub struct LoadProblem {
     pub path: PathBuf,
     pub span: Option<Span>,
     pub message: String,
+    /// What to do about it, in the imperative.
+    pub help: Option<String>,
+    /// A related place (the first definition of a duplicate key), with its label.
+    pub related: Option<(Span, String)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +64,18 @@ pub struct ConfigDoc {
     pub source: SourceId,
     pub root: Node,
     pub origin: ConfigOrigin,
+    /// Template placeholders (`{{ }}`, `${ }`, `%{ }`) in the source, masked before parsing:
+    /// keys and values there are only known once the template is rendered.
+    pub placeholders: Vec<TextRange>,
+}
+
+impl ConfigDoc {
+    /// Whether a range of the source touches a template placeholder.
+    pub fn is_placeholder(&self, range: TextRange) -> bool {
+        self.placeholders
+            .iter()
+            .any(|p| p.start < range.end.max(range.start + 1) && range.start < p.end)
+    }
 }
 
 /// A `.gitlab-ci.yml` document.
@@ -105,6 +123,8 @@ impl Inputs {
                     path: input.path,
                     span: None,
                     message: err.to_string(),
+                    help: None,
+                    related: None,
                 }),
             }
         }
@@ -124,10 +144,13 @@ impl Inputs {
     }
 
     fn add_text_inner(&mut self, path: PathBuf, text: String) {
-        let toml_doc = toml::parse(&text);
+        // Placeholders are masked first, so that a template still parses as the TOML it is.
+        let masked = template::mask(&text);
+        let toml_doc = toml::parse(masked.as_ref().map_or(text.as_str(), |m| m.text.as_str()));
         if toml_doc.errors.is_empty() && !toml_doc.root.entries().is_empty() {
             let id = self.sources.add(path, text, Origin::File);
-            self.add_toml_config(id, toml_doc.root, ConfigOrigin::File);
+            let placeholders = self.template_problem(id, masked.as_ref(), "file", false);
+            self.add_toml_config(id, toml_doc.root, ConfigOrigin::File, placeholders);
             return;
         }
         let yaml_stream = yaml::parse(&text);
@@ -150,15 +173,133 @@ impl Inputs {
             return;
         }
         let id = self.sources.add(path, text, Origin::File);
-        if is_template(&self.sources.get(id).text) {
-            self.problem(ProblemKind::Template, id, TextRange::empty_at(0),
-                "this file is a template (it contains `{{ }}`, `${ }` or `%{ }` placeholders), not a configuration; render it first".into());
+        let placeholders = self.template_problem(id, masked.as_ref(), "file", false);
+        self.toml_errors(id, toml_doc.errors);
+        self.add_toml_config(id, toml_doc.root, ConfigOrigin::File, placeholders);
+    }
+
+    /// Reports TOML syntax errors, one per line: the parser's later errors on a line follow
+    /// from its first. A `key: value` line (YAML habit) is named as such.
+    fn toml_errors(&mut self, source: SourceId, errors: Vec<toml::TomlError>) {
+        let mut last_line = None;
+        for err in errors {
+            let text = &self.sources.get(source).text;
+            let at = (err.range.start as usize).min(text.len());
+            let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+            if last_line == Some(line_start) {
+                continue;
+            }
+            last_line = Some(line_start);
+            let line_end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+            let line = text[line_start..line_end].to_string();
+            if let Some((key, colon)) = yaml_style_key(&line) {
+                let range = TextRange::new(line_start + colon, line_start + colon + 1);
+                self.problem(ProblemKind::TomlSyntax, source, range, format!(
+                    "`{key}:` separates key and value with a colon, as YAML does; TOML needs `=`, so the file does not parse and GitLab Runner refuses it"));
+                if let Some(problem) = self.problems.last_mut() {
+                    problem.help = Some(format!("write `{key} =` instead of `{key}:`"));
+                }
+            } else if err
+                .message
+                .starts_with("cannot extend value of type inline table")
+            {
+                let text = &self.sources.get(source).text;
+                let name = text
+                    .get(err.range.as_range())
+                    .unwrap_or("")
+                    .trim_matches(['"', '\''])
+                    .to_string();
+                self.problem(ProblemKind::TomlSyntax, source, err.range, format!(
+                    "`{name}` is an inline table (`{name} = {{ … }}`), which TOML closes at its `}}`; nothing can be added to it later, so the file does not parse and GitLab Runner refuses it"));
+                if let Some(problem) = self.problems.last_mut() {
+                    problem.help = Some(format!(
+                        "turn `{name} = {{ … }}` into a `[…{name}]` table header with its keys below it"
+                    ));
+                }
+            } else if err.message.starts_with("duplicate key") {
+                self.duplicate_key(source, err.range, err.message);
+            } else {
+                self.problem(ProblemKind::TomlSyntax, source, err.range, err.message);
+            }
+        }
+    }
+
+    /// A duplicate key or table, named, with its first definition as a related place.
+    fn duplicate_key(&mut self, source: SourceId, range: TextRange, message: String) {
+        let text = &self.sources.get(source).text;
+        let Some(found) = duplicate_of(text, range) else {
+            self.problem(ProblemKind::TomlSyntax, source, range, message);
             return;
+        };
+        let (message, help, label) = match &found {
+            Duplicate::Table { name, .. } => (
+                format!(
+                    "table `[{name}]` is defined twice; TOML allows a table header once, so the file does not parse and GitLab Runner refuses it"
+                ),
+                format!("merge the two `[{name}]` tables into one"),
+                "first defined here",
+            ),
+            Duplicate::Key { key, table, .. } => (
+                format!(
+                    "duplicate key `{key}` in {}; TOML allows a key once per table, so the file does not parse and GitLab Runner refuses it",
+                    if table.is_empty() {
+                        "the top level".to_string()
+                    } else {
+                        format!("`[{table}]`")
+                    }
+                ),
+                format!("remove one of the two `{key}` lines"),
+                "first set here",
+            ),
+        };
+        let (primary, first) = match found {
+            Duplicate::Table { here, first, .. } | Duplicate::Key { here, first, .. } => {
+                (here, first)
+            }
+        };
+        self.problem(ProblemKind::TomlSyntax, source, primary, message);
+        if let Some(problem) = self.problems.last_mut() {
+            problem.help = Some(help);
+            problem.related = first.map(|f| (Span::new(source, f), label.to_string()));
         }
-        for err in toml_doc.errors {
-            self.problem(ProblemKind::TomlSyntax, id, err.range, err.message);
-        }
-        self.add_toml_config(id, toml_doc.root, ConfigOrigin::File);
+    }
+
+    /// Reports a template once, at its first placeholder, and returns the placeholders.
+    fn template_problem(
+        &mut self,
+        source: SourceId,
+        masked: Option<&template::Masked>,
+        what: &str,
+        in_chart: bool,
+    ) -> Vec<TextRange> {
+        let Some(masked) = masked else {
+            return Vec::new();
+        };
+        let kinds: Vec<String> = masked.kinds.iter().map(|k| format!("`{k}`")).collect();
+        let count = masked.ranges.len();
+        let placeholders = format!(
+            "{count} {} placeholder{}",
+            kinds.join(" and "),
+            if count == 1 { "" } else { "s" }
+        );
+        let (them, they) = if count == 1 {
+            ("it", "value it stands for is")
+        } else {
+            ("them", "values they stand for are")
+        };
+        // The chart renders `runners.config` with `tpl`: Go templates there are expected.
+        let chart_only = in_chart && masked.kinds == ["{{ }}"];
+        let message = if chart_only {
+            format!(
+                "this runner config has {placeholders}, which the chart fills in with `tpl` when it renders; the keys around {them} are checked, the {they} not"
+            )
+        } else {
+            format!(
+                "this {what} is a template, not a configuration: it has {placeholders}; the keys around {them} are checked, the {they} not"
+            )
+        };
+        self.problem(ProblemKind::Template, source, masked.ranges[0], message);
+        masked.ranges.clone()
     }
 
     fn problem(&mut self, kind: ProblemKind, source: SourceId, range: TextRange, message: String) {
@@ -167,10 +308,18 @@ impl Inputs {
             path: self.sources.get(source).path.clone(),
             span: Some(Span::new(source, range)),
             message,
+            help: None,
+            related: None,
         });
     }
 
-    fn add_toml_config(&mut self, source: SourceId, root: Node, origin: ConfigOrigin) {
+    fn add_toml_config(
+        &mut self,
+        source: SourceId,
+        root: Node,
+        origin: ConfigOrigin,
+        placeholders: Vec<TextRange>,
+    ) {
         self.redact_secret_keys(source, &root);
         if !is_runner_config(&root) {
             if origin == ConfigOrigin::File {
@@ -183,6 +332,7 @@ impl Inputs {
             source,
             root,
             origin,
+            placeholders,
         });
     }
 
@@ -270,16 +420,16 @@ impl Inputs {
                 map,
             },
         );
-        if is_template(text) {
-            self.problem(ProblemKind::Template, id, TextRange::empty_at(0),
-                "this runner config is a template (it contains `{{ }}`, `${ }` or `%{ }` placeholders); the values are filled in at deploy time and are not checked".into());
-            return;
-        }
-        let doc = toml::parse(text);
-        for err in doc.errors {
-            self.problem(ProblemKind::TomlSyntax, id, err.range, err.message);
-        }
-        self.add_toml_config(id, doc.root, origin);
+        let masked = template::mask(text);
+        let placeholders = self.template_problem(
+            id,
+            masked.as_ref(),
+            "runner config",
+            origin == ConfigOrigin::HelmValues,
+        );
+        let doc = toml::parse(masked.as_ref().map_or(text.as_str(), |m| m.text.as_str()));
+        self.toml_errors(id, doc.errors);
+        self.add_toml_config(id, doc.root, origin, placeholders);
     }
 
     fn add_object(&mut self, source: SourceId, mut node: Node) {
@@ -477,15 +627,17 @@ fn is_secret_key(key: &str) -> bool {
 }
 
 fn is_runner_config(root: &Node) -> bool {
-    [
+    const KEYS: &[&str] = &[
         "runners",
         "concurrent",
         "check_interval",
         "session_server",
         "listen_address",
-    ]
-    .iter()
-    .any(|k| root.get(k).is_some())
+    ];
+    // A misspelt `[runner]` or `[[runnners]]` is still a runner config, with an unknown key.
+    root.entries().iter().any(|e| {
+        KEYS.contains(&e.key.as_str()) || crate::model::schema::suggest(&e.key, KEYS).is_some()
+    })
 }
 
 fn looks_like_runner_toml(text: &str) -> bool {
@@ -524,10 +676,107 @@ fn is_pipeline(root: &Node) -> bool {
     })
 }
 
-fn is_template(text: &str) -> bool {
-    text.contains("{{") && text.contains("}}")
-        || text.contains("${") && text.contains('}') && !text.contains("[[runners]]")
-        || text.contains("%{") && text.contains('}')
+enum Duplicate {
+    Table {
+        name: String,
+        here: TextRange,
+        first: Option<TextRange>,
+    },
+    Key {
+        key: String,
+        table: String,
+        here: TextRange,
+        first: Option<TextRange>,
+    },
+}
+
+/// The lines of a text with their start offsets.
+fn lines_with_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_inclusive('\n').scan(0, |at, line| {
+        let start = *at;
+        *at += line.len();
+        Some((start, line.trim_end_matches(['\n', '\r'])))
+    })
+}
+
+/// What the parser's "duplicate key" at `range` duplicates, and where that was first written.
+fn duplicate_of(text: &str, range: TextRange) -> Option<Duplicate> {
+    let at = range.start as usize;
+    let line_start = text[..at.min(text.len())].rfind('\n').map_or(0, |n| n + 1);
+    let line_end = text[line_start..]
+        .find('\n')
+        .map_or(text.len(), |n| line_start + n);
+    let line = &text[line_start..line_end];
+    if let Some(name) = toml::header_name(line) {
+        // The first definition since the array entry (`[[runners]]`) that holds this table.
+        let mut first = None;
+        for (start, l) in lines_with_offsets(&text[..line_start]) {
+            let Some(other) = toml::header_name(l) else {
+                continue;
+            };
+            if l.trim_start().starts_with("[[")
+                && format!("{name}.").starts_with(&format!("{other}."))
+            {
+                first = None;
+            } else if other == name && first.is_none() {
+                let indent = l.len() - l.trim_start().len();
+                first = Some(TextRange::new(start + indent, start + l.trim_end().len()));
+            }
+        }
+        let indent = line.len() - line.trim_start().len();
+        let here = TextRange::new(line_start + indent, line_start + line.trim_end().len());
+        return Some(Duplicate::Table { name, here, first });
+    }
+    let key = line
+        .split('=')
+        .next()?
+        .trim()
+        .trim_matches(['"', '\''])
+        .to_string();
+    if key.is_empty() {
+        return None;
+    }
+    // The first definition: the same key earlier in the same table section.
+    let mut first = None;
+    let mut table = String::new();
+    for (start, l) in lines_with_offsets(&text[..line_start]) {
+        if let Some(name) = toml::header_name(l) {
+            table = if l.trim_start().starts_with("[[") {
+                format!("[{name}]")
+            } else {
+                name
+            };
+            first = None;
+        } else if l
+            .split('=')
+            .next()
+            .map(|k| k.trim().trim_matches(['"', '\'']))
+            == Some(key.as_str())
+            && l.contains('=')
+        {
+            let indent = l.len() - l.trim_start().len();
+            first = Some(TextRange::new(start + indent, start + l.trim_end().len()));
+        }
+    }
+    let indent = line.len() - line.trim_start().len();
+    let here = TextRange::new(line_start + indent, line_start + line.trim_end().len());
+    Some(Duplicate::Key {
+        key,
+        table,
+        here,
+        first,
+    })
+}
+
+/// `key: value` in a TOML text: the key and the colon's offset in the line.
+fn yaml_style_key(line: &str) -> Option<(&str, usize)> {
+    let colon = line.find(':')?;
+    let key = line[..colon].trim();
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    (bare && !line[..colon].contains('=')).then_some((key, colon))
 }
 
 /// Line shapes decide, when neither parser accepts the text, which one the author meant.

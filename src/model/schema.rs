@@ -672,6 +672,217 @@ pub const DOCKER_ONLY_KEYS: &[&str] = &[
     "gpus",
 ];
 
+/// Keys people write that are no `config.toml` key at all, with where the setting lives:
+/// (table, key, help).
+pub const NOT_CONFIG_KEYS: &[(&str, &str, &str)] = &[
+    (
+        "runners",
+        "tags",
+        "runner tags are not a `config.toml` key: set them on the runner in GitLab (authentication-token runners) or with `--tag-list` at registration, and remove `tags`",
+    ),
+    (
+        "runners",
+        "run_untagged",
+        "run-untagged is not a `config.toml` key: set it on the runner in GitLab, and remove `run_untagged`",
+    ),
+    (
+        "runners",
+        "locked",
+        "locked is not a `config.toml` key: set it on the runner in GitLab, and remove `locked`",
+    ),
+];
+
+/// A Helm chart value the chart removed: its dotted path, the chart version that removed it,
+/// and what to write instead (reference runner-manager.md §1.10).
+#[derive(Debug)]
+pub struct RemovedChartValue {
+    pub path: &'static str,
+    pub removed_in: &'static str,
+    pub replacement: &'static str,
+}
+
+const fn chart(path: &'static str, replacement: &'static str) -> RemovedChartValue {
+    RemovedChartValue {
+        path,
+        removed_in: "0.53",
+        replacement,
+    }
+}
+
+/// Chart values removed in 0.53 (MRs !393, !397, !398); the chart has no `values.schema.json`,
+/// so they are ignored without a word. A path ending in `.*` covers a whole subtree.
+pub static REMOVED_CHART_VALUES: &[RemovedChartValue] = &[
+    chart(
+        "runners.image",
+        "`image` in `[runners.kubernetes]` of `runners.config`",
+    ),
+    chart(
+        "runners.privileged",
+        "`privileged` in `[runners.kubernetes]` of `runners.config`",
+    ),
+    chart(
+        "runners.namespace",
+        "`namespace` in `[runners.kubernetes]` of `runners.config`",
+    ),
+    chart(
+        "runners.pollTimeout",
+        "`poll_timeout` in `[runners.kubernetes]` of `runners.config`",
+    ),
+    chart(
+        "runners.outputLimit",
+        "`output_limit` in `[[runners]]` of `runners.config`",
+    ),
+    chart(
+        "runners.requestConcurrency",
+        "`request_concurrency` in `[[runners]]` of `runners.config`",
+    ),
+    chart(
+        "runners.cloneUrl",
+        "`clone_url` in `[[runners]]` of `runners.config`",
+    ),
+    chart(
+        "runners.imagePullPolicy",
+        "`pull_policy` in `[runners.kubernetes]` of `runners.config`",
+    ),
+    chart(
+        "runners.serviceAccountName",
+        "`service_account` in `[runners.kubernetes]` of `runners.config`",
+    ),
+    chart(
+        "runners.builds.*",
+        "`cpu_limit`, `memory_request`, … in `[runners.kubernetes]` of `runners.config`",
+    ),
+    chart(
+        "runners.services.*",
+        "`service_cpu_limit`, `service_memory_request`, … in `[runners.kubernetes]` of `runners.config`",
+    ),
+    chart(
+        "runners.helpers.*",
+        "`helper_image`, `helper_cpu_limit`, … in `[runners.kubernetes]` of `runners.config`",
+    ),
+    chart(
+        "runners.pod_security_context.*",
+        "`[runners.kubernetes.pod_security_context]` in `runners.config`",
+    ),
+    chart(
+        "runners.imagePullSecrets",
+        "`image_pull_secrets` in `[runners.kubernetes]` of `runners.config`",
+    ),
+    chart(
+        "runners.nodeSelector",
+        "`[runners.kubernetes.node_selector]` in `runners.config`",
+    ),
+    chart(
+        "runners.nodeTolerations",
+        "`[runners.kubernetes.node_tolerations]` in `runners.config`",
+    ),
+    chart(
+        "runners.podLabels",
+        "`[runners.kubernetes.pod_labels]` in `runners.config`",
+    ),
+    chart(
+        "runners.podAnnotations",
+        "`[runners.kubernetes.pod_annotations]` in `runners.config`",
+    ),
+    chart(
+        "runners.env",
+        "`environment` in `[[runners]]` of `runners.config`",
+    ),
+    chart(
+        "runners.cache.cacheType",
+        "`Type` in `[runners.cache]` of `runners.config`",
+    ),
+    chart(
+        "runners.cache.cachePath",
+        "`Path` in `[runners.cache]` of `runners.config`",
+    ),
+    chart(
+        "runners.cache.s3CachePath",
+        "`Path` in `[runners.cache]` of `runners.config`",
+    ),
+    chart(
+        "runners.cache.cacheShared",
+        "`Shared` in `[runners.cache]` of `runners.config`",
+    ),
+    chart(
+        "runners.cache.s3ServerAddress",
+        "`ServerAddress` in `[runners.cache.s3]` of `runners.config`",
+    ),
+    chart(
+        "runners.cache.s3BucketName",
+        "`BucketName` in `[runners.cache.s3]` of `runners.config`",
+    ),
+    chart(
+        "runners.cache.s3BucketLocation",
+        "`BucketLocation` in `[runners.cache.s3]` of `runners.config`",
+    ),
+    chart(
+        "runners.cache.s3CacheInsecure",
+        "`Insecure` in `[runners.cache.s3]` of `runners.config`",
+    ),
+    chart(
+        "runners.cache.gcsBucketName",
+        "`BucketName` in `[runners.cache.gcs]` of `runners.config`",
+    ),
+    chart("rbac.resources", "`rbac.rules`"),
+    chart("rbac.verbs", "`rbac.rules`"),
+];
+
+/// The table schema at each level of a path, from the top (`CONFIG`) down to the table that
+/// holds the path's last key; shorter when the path leaves the schema.
+pub fn tables_along(path: &[PathStep]) -> Vec<&'static TableSchema> {
+    let mut tables = vec![&CONFIG];
+    let keys: Vec<&str> = path
+        .iter()
+        .filter_map(|s| match s {
+            PathStep::Key(k) => Some(k.as_str()),
+            PathStep::Index(_) => None,
+        })
+        .collect();
+    for key in keys.iter().take(keys.len().saturating_sub(1)) {
+        let current = tables[tables.len() - 1];
+        match current.key(key).map(|k| k.ty) {
+            Some(Ty::Table(t) | Ty::TableArray(t)) => tables.push(t),
+            _ => break,
+        }
+    }
+    tables
+}
+
+/// A version as the schema writes it (`"16.10"`, `"17.0"`), as semver.
+pub fn parse_version(text: &str) -> Option<semver::Version> {
+    let parts: Vec<u64> = text
+        .split('.')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    match parts[..] {
+        [major, minor] => Some(semver::Version::new(major, minor, 0)),
+        [major, minor, patch] => Some(semver::Version::new(major, minor, patch)),
+        _ => None,
+    }
+}
+
+/// The runner version in an image tag (`alpine3.21-v18.4.0`, `v17.3.1`, `x86_64-v16.0.2`).
+pub fn version_in_image_tag(tag: &str) -> Option<semver::Version> {
+    let tag = tag.rsplit(':').next().unwrap_or(tag);
+    let candidates = tag
+        .match_indices('v')
+        .map(|(at, _)| &tag[at + 1..])
+        .chain(std::iter::once(tag));
+    for candidate in candidates {
+        let end = candidate
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(candidate.len());
+        let text = &candidate[..end];
+        if text.matches('.').count() == 2
+            && let Some(v) = parse_version(text)
+        {
+            return Some(v);
+        }
+    }
+    None
+}
+
 /// Every table, for searches across tables ("this key belongs in …").
 pub static ALL_TABLES: &[&TableSchema] = &[
     &CONFIG,
@@ -727,6 +938,12 @@ pub enum SchemaIssue {
         key: &'static KeySchema,
         path: Vec<PathStep>,
     },
+    /// A known key that only runners from `key.since` on read (for version checks).
+    Versioned {
+        table: String,
+        key: &'static KeySchema,
+        path: Vec<PathStep>,
+    },
 }
 
 /// An owned path step (the spanned tree's `Seg` borrows).
@@ -777,6 +994,18 @@ fn walk(
                         path: path.clone(),
                     });
                 }
+                if key.since.is_some() {
+                    issues.push(SchemaIssue::Versioned {
+                        table: table.to_string(),
+                        key,
+                        path: path.clone(),
+                    });
+                }
+                let child_table = if table.is_empty() {
+                    entry.key.clone()
+                } else {
+                    format!("{table}.{}", entry.key)
+                };
                 if !key.ty.accepts(&entry.value) {
                     issues.push(SchemaIssue::WrongType {
                         table: table.to_string(),
@@ -784,12 +1013,12 @@ fn walk(
                         found: entry.value.kind_name(),
                         path: path.clone(),
                     });
+                    // A single table where an array of tables belongs (`[runners.kubernetes]`
+                    // with no `[[runners]]`): its keys are still worth checking as one item.
+                    if let (Ty::TableArray(inner), true) = (key.ty, entry.value.is_map()) {
+                        walk(&entry.value, inner, &child_table, path, issues);
+                    }
                 } else {
-                    let child_table = if table.is_empty() {
-                        entry.key.clone()
-                    } else {
-                        format!("{table}.{}", entry.key)
-                    };
                     match key.ty {
                         Ty::Table(inner) => walk(&entry.value, inner, &child_table, path, issues),
                         Ty::TableArray(inner) => {

@@ -90,6 +90,20 @@ fn convert(value: &Spanned<DeValue<'_>>) -> Node {
     Node::new(range, converted)
 }
 
+/// The table a header line opens (`[runners.kubernetes]`, `[[runners]]`), as a dotted name
+/// without brackets, quotes, spaces or trailing comment; `None` for any other line.
+pub fn header_name(line: &str) -> Option<String> {
+    let line = line.trim();
+    line.starts_with('[').then(|| {
+        line.split('#')
+            .next()
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !matches!(c, '[' | ']' | ' ' | '\t' | '"' | '\''))
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

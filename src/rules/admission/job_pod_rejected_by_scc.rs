@@ -88,6 +88,8 @@ fn check(cx: &mut Context) {
             let text = format!("{}: {}", reason.scc, reason_body(reason));
             if Some(*span) == primary && diagnostic.primary_label.is_none() {
                 diagnostic.primary_label(text);
+            } else if Some(*span) == primary && diagnostic.primary_label.as_deref() == Some(&text) {
+                // The same refusal in another container: one mark is enough.
             } else if !labelled.contains(&(*span, text.clone())) {
                 labelled.push((*span, text.clone()));
                 diagnostic.label(*span, text);

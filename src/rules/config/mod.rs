@@ -2,26 +2,63 @@
 
 pub(crate) mod cache_shared_without_type;
 pub(crate) mod docker_only_key;
+pub(crate) mod global_key_in_template;
+pub(crate) mod key_after_subtable_header;
+pub(crate) mod key_newer_than_runner;
+pub(crate) mod orphan_runners_table;
+pub(crate) mod pod_field_in_chart_security_context;
+pub(crate) mod registration_only_chart_value;
+pub(crate) mod removed_chart_value;
 pub(crate) mod removed_config_key;
 pub(crate) mod session_server_without_listen_address;
+pub(crate) mod template_key_set_by_registration;
+pub(crate) mod template_runner_count;
 pub(crate) mod unknown_config_key;
+pub(crate) mod unknown_runner_spec_field;
 pub(crate) mod wrong_config_type;
 
 use crate::model::load::ConfigDoc;
-use crate::model::schema::{PathStep, SchemaIssue};
+use crate::model::schema::{PathStep, SchemaIssue, TableSchema, tables_along};
 use crate::source::tree::Seg;
 use crate::source::{Span, TextRange};
 
 /// The schema issues of every config, with the config they belong to.
+///
+/// Issues at a template placeholder are left out: a `${key}` key or a `${var.flag}` value is
+/// only known once the template is rendered (the template itself is reported once, RD006).
 pub(crate) fn schema_issues(configs: &[ConfigDoc]) -> Vec<(&ConfigDoc, SchemaIssue)> {
     configs
         .iter()
         .flat_map(|c| {
             crate::model::schema::validate(&c.root)
                 .into_iter()
+                .filter(move |i| !at_placeholder(c, i))
                 .map(move |i| (c, i))
         })
         .collect()
+}
+
+fn at_placeholder(config: &ConfigDoc, issue: &SchemaIssue) -> bool {
+    if config.placeholders.is_empty() {
+        return false;
+    }
+    let path = match issue {
+        SchemaIssue::Unknown { path, .. }
+        | SchemaIssue::WrongType { path, .. }
+        | SchemaIssue::Removed { path, .. }
+        | SchemaIssue::Versioned { path, .. } => path,
+    };
+    let segs: Vec<Seg<'_>> = path.iter().map(PathStep::as_seg).collect();
+    let Some((Seg::Key(name), parent)) = segs.split_last() else {
+        return false;
+    };
+    let Some(entry) = config.root.at(parent).and_then(|p| p.entry(name)) else {
+        return false;
+    };
+    match issue {
+        SchemaIssue::WrongType { .. } => config.is_placeholder(entry.value.range),
+        _ => config.is_placeholder(entry.key_range),
+    }
 }
 
 /// The spans of the key and of the whole `key = value` at a path of a config.
@@ -47,6 +84,23 @@ pub(crate) fn table_name(table: &str) -> String {
     }
 }
 
+/// The valid names closest to an unknown one, in backticks, at most eight and "and N more":
+/// in a table of a hundred keys, the closest are the useful ones.
+pub(crate) fn closest(unknown: &str, names: &mut [&str]) -> String {
+    let lower = unknown.to_ascii_lowercase();
+    names.sort_by_key(|n| {
+        (
+            crate::model::schema::edit_distance(&lower, &n.to_ascii_lowercase()),
+            n.to_string(),
+        )
+    });
+    let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
+    match names.len().saturating_sub(8) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
 /// A range that covers a key's text only (TOML keys may be quoted).
 pub(crate) fn key_text_range(text: &str, range: TextRange) -> TextRange {
     let slice = &text[range.as_range()];
@@ -55,4 +109,154 @@ pub(crate) fn key_text_range(text: &str, range: TextRange) -> TextRange {
     } else {
         range
     }
+}
+
+/// A key that TOML put in a subtable because it follows the subtable's header, while a table
+/// above it in the path is where the key belongs.
+pub(crate) struct Misplaced {
+    pub key_span: Span,
+    /// The header line that opened the table the key landed in.
+    pub header_span: Span,
+    pub home: &'static TableSchema,
+}
+
+/// Whether an unknown key is a key of an enclosing table written after a subtable header
+/// (`cpu_limit` after `[runners.kubernetes.pod_security_context]`).
+pub(crate) fn misplaced_after_header(
+    config: &ConfigDoc,
+    text: &str,
+    issue: &SchemaIssue,
+) -> Option<Misplaced> {
+    let SchemaIssue::Unknown {
+        table, key, path, ..
+    } = issue
+    else {
+        return None;
+    };
+    let tables = tables_along(path);
+    let (_, ancestors) = tables.split_last()?;
+    let home = ancestors.iter().rev().find(|t| t.key(key).is_some())?;
+    let (key_span, _) = key_spans(config, path)?;
+    let start = (key_span.range.start as usize).min(text.len());
+    let mut end = text[..start].rfind('\n')?;
+    loop {
+        let line_start = text[..end].rfind('\n').map_or(0, |n| n + 1);
+        let line = text[line_start..end].trim();
+        if let Some(name) = crate::source::toml::header_name(line) {
+            if name != *table {
+                return None;
+            }
+            let offset = text[line_start..end].find('[').unwrap_or(0);
+            let header = TextRange::new(line_start + offset, line_start + offset + line.len());
+            return Some(Misplaced {
+                key_span,
+                header_span: Span::new(config.source, header),
+                home,
+            });
+        }
+        if line_start == 0 {
+            return None;
+        }
+        end = line_start - 1;
+    }
+}
+
+/// The runner version a config runs under, when the inputs or flags say it.
+pub(crate) struct KnownVersion {
+    pub version: semver::Version,
+    /// Where it comes from, for messages (`--runner-version`, the chart's `image.tag`).
+    pub from: String,
+    /// The span of the image tag it was read from.
+    pub span: Option<Span>,
+}
+
+/// The runner version of a config: `--runner-version`, else the tag of the runner image its
+/// deployment names (Helm `image.tag` or a string `image`, Operator `spec.runnerImage`).
+pub(crate) fn known_runner_version(
+    analysis: &crate::analysis::Analysis,
+    config: &ConfigDoc,
+) -> Option<KnownVersion> {
+    if let Some(version) = &analysis.settings.runner_version {
+        return Some(KnownVersion {
+            version: version.clone(),
+            from: "`--runner-version`".into(),
+            span: None,
+        });
+    }
+    let inputs = &analysis.inputs;
+    let host = match &inputs.sources.get(config.source).origin {
+        crate::source::Origin::Embedded { host, .. } => *host,
+        crate::source::Origin::File => return None,
+    };
+    match &config.origin {
+        crate::model::load::ConfigOrigin::HelmValues => {
+            let values = inputs.helm_values.iter().find(|v| v.source == host)?;
+            helm_runner_version(values)
+        }
+        crate::model::load::ConfigOrigin::ConfigMap { name, .. } => {
+            let (object, runner) = inputs
+                .cluster
+                .runners()
+                .find(|(_, r)| r.spec.config.as_deref() == Some(name.as_str()))?;
+            let image = runner.spec.runner_image.as_deref()?;
+            let version = crate::model::schema::version_in_image_tag(image)?;
+            Some(KnownVersion {
+                version,
+                from: "the Operator `Runner`'s `spec.runnerImage`".into(),
+                span: Some(object.span_at(&[Seg::Key("spec"), Seg::Key("runnerImage")])),
+            })
+        }
+        crate::model::load::ConfigOrigin::File => None,
+    }
+}
+
+/// What makes a config a registration template rather than the runner's own `config.toml`.
+pub(crate) enum TemplateOf {
+    /// Helm chart values `runners.config` (or the chart's `config.template.toml` ConfigMap key).
+    Helm,
+    /// The ConfigMap an Operator `Runner` names in `spec.config`.
+    Operator(String),
+}
+
+/// Whether a config is merged into the registered runner as a template (reference
+/// runner-manager.md §1.9): only its `[[runners]]` entry is used, and only for empty fields.
+pub(crate) fn registration_template(
+    analysis: &crate::analysis::Analysis,
+    config: &ConfigDoc,
+) -> Option<TemplateOf> {
+    match &config.origin {
+        crate::model::load::ConfigOrigin::HelmValues => Some(TemplateOf::Helm),
+        crate::model::load::ConfigOrigin::ConfigMap { name, key } => {
+            let runner = analysis
+                .inputs
+                .cluster
+                .runners()
+                .find(|(_, r)| r.spec.config.as_deref() == Some(name.as_str()));
+            match runner {
+                Some((_, r)) => Some(TemplateOf::Operator(
+                    r.metadata.name.clone().unwrap_or_default(),
+                )),
+                None if key == "config.template.toml" => Some(TemplateOf::Helm),
+                None => None,
+            }
+        }
+        crate::model::load::ConfigOrigin::File => None,
+    }
+}
+
+/// The runner version the chart values' image tag names (`image.tag`, or a string `image`).
+pub(crate) fn helm_runner_version(
+    values: &crate::model::load::HelmValuesDoc,
+) -> Option<KnownVersion> {
+    let image = values.root.get("image")?;
+    let (node, from) = match image.get("tag") {
+        Some(tag) => (tag, "the chart's `image.tag`"),
+        None => (image, "the chart's `image`"),
+    };
+    let version = crate::model::schema::version_in_image_tag(node.as_str()?)?;
+    Some(KnownVersion {
+        version,
+        from: from.into(),
+        span: Some(Span::new(values.source, node.range)),
+    })
 }

@@ -37,15 +37,34 @@ fn check(cx: &mut Context) {
         let Some((key_span, _)) = super::key_spans(config, &path) else {
             continue;
         };
-        cx.report(
-            Some(key_span),
-            format!(
+        // On a runner older than the removal the key still works: it is deprecated.
+        let known = super::known_runner_version(cx.analysis, config);
+        let still_read = known.as_ref().is_some_and(|k| {
+            crate::model::schema::parse_version(removed.in_version).is_some_and(|r| k.version < r)
+        });
+        let message = match &known {
+            Some(k) if still_read => format!(
+                "`{}` in {} is deprecated and removed in GitLab Runner {}; runner {} still reads it, but an upgrade silently drops it",
+                key.name,
+                super::table_name(&table),
+                removed.in_version,
+                k.version
+            ),
+            _ => format!(
                 "`{}` in {} was removed in GitLab Runner {}; newer runners ignore it",
                 key.name,
                 super::table_name(&table),
                 removed.in_version
             ),
-        )
-        .help(format!("use `{}` instead", removed.replacement));
+        };
+        cx.report(Some(key_span), message).help(format!(
+            "use {} instead",
+            removed
+                .replacement
+                .split(" and ")
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ));
     }
 }

@@ -1,6 +1,6 @@
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::model::schema::{
-    DOCKER_ONLY_KEYS, SchemaIssue, edit_distance, suggest, tables_with_key,
+    DOCKER_ONLY_KEYS, NOT_CONFIG_KEYS, PathStep, SchemaIssue, suggest, tables_with_key,
 };
 use crate::rules::{Context, declare_rule};
 use crate::source::Span;
@@ -63,12 +63,36 @@ fn check(cx: &mut Context) {
         if table == "runners.kubernetes" && DOCKER_ONLY_KEYS.contains(&key.as_str()) {
             continue; // reported by docker-only-key
         }
+        let text = &sources.get(config.source).text;
+        let unknown = SchemaIssue::Unknown {
+            table: table.clone(),
+            table_schema,
+            key: key.clone(),
+            path: path.clone(),
+        };
+        if super::misplaced_after_header(config, text, &unknown).is_some() {
+            continue; // reported by key-after-subtable-header
+        }
+        let not_a_key = NOT_CONFIG_KEYS
+            .iter()
+            .find(|(t, k, _)| *t == table && *k == key)
+            .map(|(_, _, help)| *help);
         let Some((key_span, _)) = super::key_spans(config, &path) else {
             continue;
         };
         let mut names: Vec<&'static str> = table_schema.keys.iter().map(|k| k.name).collect();
         let suggestion = suggest(&key, &names);
-        let fix = suggestion.map(|suggestion| {
+        // Renaming `[runner]` to `[runners]` would still not make the `[[runners]]` array.
+        let segs: Vec<_> = path.iter().map(PathStep::as_seg).collect();
+        let written_as_table = config.root.at(&segs).is_some_and(|n| n.is_map());
+        let array_of_tables = written_as_table
+            && suggestion.is_some_and(|s| {
+                matches!(
+                    table_schema.key(s).map(|k| k.ty),
+                    Some(crate::model::schema::Ty::TableArray(_))
+                )
+            });
+        let fix = suggestion.filter(|_| !array_of_tables).map(|suggestion| {
             let range = super::key_text_range(&sources.get(config.source).text, key_span.range);
             let security = table.contains("security_context")
                 || ["privileged", "allow_privilege_escalation", "cap_add"].contains(&suggestion);
@@ -89,10 +113,6 @@ fn check(cx: &mut Context) {
             }
         });
         let home = tables_with_key(&key, table_schema).first().map(|t| t.path);
-        // The closest keys first: in a table of a hundred keys, those are the useful ones.
-        names.sort_by_key(|n| (edit_distance(&key.to_ascii_lowercase(), n), *n));
-        let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
-        let more = names.len().saturating_sub(8);
 
         let diagnostic = cx.report(
             Some(key_span),
@@ -103,22 +123,33 @@ fn check(cx: &mut Context) {
         );
         diagnostic.primary_label("not a key of this table");
         diagnostic.note(format!(
-            "valid keys here: {}{}",
-            shown.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            }
+            "valid keys here: {}",
+            super::closest(&key, &mut names)
         ));
-        match (suggestion, home) {
-            (Some(suggestion), _) => {
+        match (not_a_key, suggestion, home) {
+            (Some(help), _, _) => {
+                diagnostic.help(help);
+            }
+            (None, Some(suggestion), _) if array_of_tables => {
+                diagnostic.help(format!(
+                    "did you mean `[[{}]]`, an array of tables?",
+                    if table.is_empty() {
+                        suggestion.to_string()
+                    } else {
+                        format!("{table}.{suggestion}")
+                    }
+                ));
+            }
+            (None, Some(suggestion), _) => {
                 diagnostic.help(format!("did you mean `{suggestion}`?"));
             }
-            (None, Some(home)) => {
-                diagnostic.help(format!("`{key}` belongs in `[{home}]`; move it there"));
+            (None, None, Some(home)) => {
+                diagnostic.help(format!(
+                    "`{key}` belongs in {}; move it there",
+                    super::table_name(home)
+                ));
             }
-            (None, None) => {}
+            (None, None, None) => {}
         }
         if let Some(fix) = fix {
             diagnostic.fix(fix);

@@ -34,6 +34,9 @@ declare_rule! {
 
 fn check(cx: &mut Context) {
     for (config, issue) in super::schema_issues(&cx.analysis.inputs.configs) {
+        if super::orphan_runners_table::is_orphan(&issue) {
+            continue; // reported by orphan-runners-table
+        }
         let SchemaIssue::WrongType {
             table,
             key,
@@ -49,12 +52,39 @@ fn check(cx: &mut Context) {
         cx.report(
             Some(whole),
             format!(
-                "`{}` in {} must be {}, not a {found}; GitLab Runner refuses to load this config",
+                "`{}` in {} must be {}, not {} {found}; GitLab Runner refuses to load this config",
                 key.name,
                 super::table_name(&table),
-                key.ty.describe()
+                key.ty.describe(),
+                if found.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                }
             ),
         )
-        .help(format!("write `{}` as {}", key.name, key.ty.describe()));
+        .help(
+            if matches!(key.ty, crate::model::schema::Ty::TableArray(_)) && found == "table" {
+                format!(
+                    "write the header with double brackets, `[[{}]]`: each entry is one table of the array",
+                    if table.is_empty() {
+                        key.name.to_string()
+                    } else {
+                        format!("{table}.{}", key.name)
+                    }
+                )
+            } else if matches!(key.ty, crate::model::schema::Ty::Table(_)) && found == "array" {
+                format!(
+                    "write the header with single brackets, `[{}]`: it is one table, not an array of tables",
+                    if table.is_empty() {
+                        key.name.to_string()
+                    } else {
+                        format!("{table}.{}", key.name)
+                    }
+                )
+            } else {
+                format!("write `{}` as {}", key.name, key.ty.describe())
+            },
+        );
     }
 }

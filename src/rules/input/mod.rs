@@ -23,6 +23,12 @@ fn report_problems(cx: &mut Context, kind: ProblemKind) {
         .collect();
     for problem in problems {
         let diagnostic = cx.report(problem.span, problem.message.clone());
+        if let Some((span, label)) = &problem.related {
+            diagnostic.label(*span, label.clone());
+        }
+        if let Some(help) = &problem.help {
+            diagnostic.help(help.clone());
+        }
         if problem.span.is_none() {
             diagnostic.note(format!("in `{}`", problem.path.display()));
         }

@@ -3,13 +3,19 @@ use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// ## What it does
-    /// Recognises a template (Helm `{{ }}`, shell `${ }`, ERB-like `%{ }`) given where a
-    /// configuration is expected, and says so once instead of reporting a cascade of syntax
-    /// errors.
+    /// Recognises a template (Helm/Go `{{ }}`, Terraform or shell `${ }`, Terraform `%{ }`
+    /// directives) given where a configuration is expected, and says so once instead of
+    /// reporting a cascade of syntax errors.
+    ///
+    /// The placeholders are masked and the TOML around them is still checked: an unknown key
+    /// or a `key: value` line next to a placeholder is reported, a placeholder where a boolean
+    /// belongs is not. `${NAME}` in upper case inside a string is a job variable the runner
+    /// expands itself, not a placeholder. In Helm `runners.config`, `{{ }}` is expected: the
+    /// chart renders it with `tpl`.
     ///
     /// ## Why is this bad?
-    /// Its values are only known once it is rendered; checking the template itself would report
-    /// errors that are not there and miss the ones that are.
+    /// Its values are only known once it is rendered; checking the placeholders themselves
+    /// would report errors that are not there, and a clean result says nothing about them.
     ///
     /// ## Example
     /// ```toml
