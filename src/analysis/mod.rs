@@ -3,6 +3,7 @@
 //!
 //! Built once per run from the model, in data-flow order; rules only read it.
 
+pub mod builders;
 pub mod deploy;
 pub mod prediction;
 

@@ -7,6 +7,7 @@
 pub mod context;
 
 mod admission;
+mod builds;
 mod config;
 mod input;
 mod network;
@@ -148,6 +149,11 @@ pub static RULES: &[&Rule] = &[
     &volumes::fs_group_not_applied::FS_GROUP_NOT_APPLIED,
     &volumes::cache_not_writable::CACHE_NOT_WRITABLE,
     &volumes::needless_mount_propagation::NEEDLESS_MOUNT_PROPAGATION,
+    &builds::rootful_build_cannot_mount_overlay::ROOTFUL_BUILD_CANNOT_MOUNT_OVERLAY,
+    &builds::rootless_build_cannot_map_users::ROOTLESS_BUILD_CANNOT_MAP_USERS,
+    &builds::userns_mount_blocked_by_lsm::USERNS_MOUNT_BLOCKED_BY_LSM,
+    &builds::kaniko_without_root::KANIKO_WITHOUT_ROOT,
+    &builds::image_build_needs_relaxation::IMAGE_BUILD_NEEDS_RELAXATION,
     &network::proxy_single_case::PROXY_SINGLE_CASE,
     &network::no_proxy_misses_cluster::NO_PROXY_MISSES_CLUSTER,
     &pipeline::world_writable_volume_chmod::WORLD_WRITABLE_VOLUME_CHMOD,
