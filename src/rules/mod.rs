@@ -156,6 +156,9 @@ pub static RULES: &[&Rule] = &[
     &builds::image_build_needs_relaxation::IMAGE_BUILD_NEEDS_RELAXATION,
     &network::proxy_single_case::PROXY_SINGLE_CASE,
     &network::no_proxy_misses_cluster::NO_PROXY_MISSES_CLUSTER,
+    &network::ca_mounted_where_nothing_reads::CA_MOUNTED_WHERE_NOTHING_READS,
+    &network::no_proxy_misses_gitlab_host::NO_PROXY_MISSES_GITLAB_HOST,
+    &network::no_proxy_misses_service_network::NO_PROXY_MISSES_SERVICE_NETWORK,
     &pipeline::world_writable_volume_chmod::WORLD_WRITABLE_VOLUME_CHMOD,
 ];
 
