@@ -270,12 +270,18 @@ pub struct NodeFacts {
     pub apparmor: bool,
     /// What an unset seccomp profile means on the nodes.
     pub seccomp_unset: String,
+    /// The OpenShift minor version, off OpenShift `None`.
+    pub openshift_minor: Option<u32>,
     pub assumptions: Vec<Assumption>,
 }
 
 impl NodeFacts {
     pub fn of(analysis: &Analysis) -> Self {
-        let openshift = analysis.settings.platform().0.starts_with("openshift");
+        let platform = analysis.settings.platform().0;
+        let openshift = platform.starts_with("openshift");
+        let openshift_minor = platform
+            .strip_prefix("openshift-4.")
+            .and_then(|m| m.parse().ok());
         let mut assumptions = Vec::new();
         let apparmor = match analysis.settings.assumed("node.apparmor") {
             Some(v) => {
@@ -319,6 +325,7 @@ impl NodeFacts {
         Self {
             apparmor,
             seccomp_unset,
+            openshift_minor,
             assumptions,
         }
     }
@@ -365,12 +372,17 @@ pub fn strategies(c: &BuildContainer, node: &NodeFacts) -> Vec<Strategy> {
         })
     };
     let caps = |extra: &[&str]| -> Vec<String> {
-        ROOTFUL_CAPS
+        let lacking: Vec<String> = ROOTFUL_CAPS
             .iter()
             .chain(extra)
             .filter(|cap| !c.has_cap(cap))
-            .map(|cap| format!("`{cap}` in `capabilities.add`"))
-            .collect()
+            .map(|cap| format!("`{cap}`"))
+            .collect();
+        if lacking.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!("{} in `capabilities.add`", lacking.join(", "))]
+        }
     };
     let lsm = || {
         let mut out = Vec::new();
@@ -394,6 +406,13 @@ pub fn strategies(c: &BuildContainer, node: &NodeFacts) -> Vec<Strategy> {
         missing: root().into_iter().chain(caps(&["SETFCAP"])).collect(),
     };
     let mut userns_missing = Vec::new();
+    if let Some(minor) = node.openshift_minor.filter(|m| *m < 19)
+        && !c.user_namespace
+    {
+        userns_missing.push(format!(
+            "OpenShift 4.19 or later (the platform is 4.{minor}, which has no SCC for user-namespace pods)"
+        ));
+    }
     if !c.user_namespace {
         userns_missing.push("`hostUsers: false` (a user-namespace pod, through a `pod_spec` patch; on OpenShift 4.19+ an SCC with `userNamespaceLevel: RequirePodLevel`)".to_string());
     }

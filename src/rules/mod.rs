@@ -160,6 +160,9 @@ pub static RULES: &[&Rule] = &[
     &network::no_proxy_misses_gitlab_host::NO_PROXY_MISSES_GITLAB_HOST,
     &network::no_proxy_misses_service_network::NO_PROXY_MISSES_SERVICE_NETWORK,
     &pipeline::world_writable_volume_chmod::WORLD_WRITABLE_VOLUME_CHMOD,
+    &pipeline::job_writes_root_owned_image_path::JOB_WRITES_ROOT_OWNED_IMAGE_PATH,
+    &pipeline::privileged_service_denied::PRIVILEGED_SERVICE_DENIED,
+    &pipeline::overwrite_variable_not_allowed::OVERWRITE_VARIABLE_NOT_ALLOWED,
 ];
 
 /// Finds a rule by code or name.

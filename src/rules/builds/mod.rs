@@ -48,7 +48,7 @@ pub(crate) fn explain(
     }
     if let Some(scc) = &container.scc {
         diagnostic.note(format!(
-            "the pod is admitted by SCC `{scc}`; after admission the build container runs as uid {}, with capabilities {}, `allowPrivilegeEscalation` {}, seccomp {}",
+            "the pod is admitted by SCC `{scc}`; after admission the build container runs as uid {}, with {}, `allowPrivilegeEscalation` {}, seccomp {}",
             container.uid.map_or("unknown".to_string(), |u| u.to_string()),
             caps(container),
             if container.no_new_privs { "false" } else { "not false" },
@@ -74,17 +74,18 @@ pub(crate) fn explain(
 /// `CHOWN, DAC_OVERRIDE, …` or `none`.
 pub(crate) fn caps(container: &BuildContainer) -> String {
     if container.privileged {
-        return "all (privileged)".into();
+        return "all capabilities (privileged)".into();
     }
     if container.capabilities.is_empty() {
-        return "none".into();
+        return "no capabilities".into();
     }
-    container
+    let list = container
         .capabilities
         .iter()
         .map(|c| format!("`{c}`"))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    format!("capabilities {list}")
 }
 
 /// The least relaxation as a `help:` sentence.
