@@ -167,6 +167,8 @@ pub struct BuildContainer {
     pub user_namespace: bool,
     /// The SCC that admitted the pod, on OpenShift.
     pub scc: Option<String>,
+    /// The uid has a `/etc/subuid` range in the image (a user the image defines).
+    pub subuid_range: bool,
 }
 
 impl BuildContainer {
@@ -225,6 +227,8 @@ impl BuildContainer {
                 .as_ref()
                 .and_then(|o| o.scc())
                 .map(str::to_string),
+            subuid_range: identity
+                .is_some_and(|i| has_subuid_range(container.image.as_deref().unwrap_or(""), i.uid)),
         })
     }
 
@@ -353,9 +357,21 @@ pub struct Strategy {
     pub name: &'static str,
     /// Each missing prerequisite, as the relaxation that would provide it.
     pub missing: Vec<String>,
+    /// How much the missing relaxations loosen the pod's isolation, summed: a capability or
+    /// privilege escalation 1, a profile or a chosen uid 2, root 3, a platform upgrade 5,
+    /// privileged 10.
+    pub cost: u32,
 }
 
 impl Strategy {
+    fn new(name: &'static str, items: Vec<(u32, String)>) -> Self {
+        Self {
+            name,
+            cost: items.iter().map(|(w, _)| w).sum(),
+            missing: items.into_iter().map(|(_, m)| m).collect(),
+        }
+    }
+
     pub fn works(&self) -> bool {
         self.missing.is_empty()
     }
@@ -368,97 +384,113 @@ const ROOTFUL_CAPS: &[&str] = &["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SE
 pub fn strategies(c: &BuildContainer, node: &NodeFacts) -> Vec<Strategy> {
     let root = || {
         (!c.is_root()).then(|| {
-            "uid 0 (an SCC with `runAsUser: RunAsAny`, such as `anyuid`, bound to a dedicated ServiceAccount)".to_string()
+            (3, "uid 0 (an SCC with `runAsUser: RunAsAny`, such as `anyuid`, bound to a dedicated ServiceAccount)".to_string())
         })
     };
-    let caps = |extra: &[&str]| -> Vec<String> {
+    let caps = |extra: &[&str]| -> Option<(u32, String)> {
         let lacking: Vec<String> = ROOTFUL_CAPS
             .iter()
             .chain(extra)
             .filter(|cap| !c.has_cap(cap))
             .map(|cap| format!("`{cap}`"))
             .collect();
-        if lacking.is_empty() {
-            Vec::new()
-        } else {
-            vec![format!("{} in `capabilities.add`", lacking.join(", "))]
-        }
+        (!lacking.is_empty()).then(|| (1, format!("{} in `capabilities.add`", lacking.join(", "))))
     };
     let lsm = || {
         let mut out = Vec::new();
         if node.seccomp_blocks_userns(c) {
-            out.push("`seccomp_profile.type = \"Unconfined\"` on the build container".to_string());
+            out.push((
+                2,
+                "`seccomp_profile.type = \"Unconfined\"` on the build container".to_string(),
+            ));
         }
         if node.apparmor_confines(c) {
-            out.push(
+            out.push((
+                2,
                 "`app_armor_profile.type = \"Unconfined\"` on the build container".to_string(),
-            );
+            ));
         }
         out
     };
 
-    let kaniko = Strategy {
-        name: "kaniko as root",
-        missing: root().into_iter().chain(caps(&[])).collect(),
-    };
-    let chroot_vfs = Strategy {
-        name: "buildah or podman as root with `--isolation chroot` and `STORAGE_DRIVER=vfs`",
-        missing: root().into_iter().chain(caps(&["SETFCAP"])).collect(),
-    };
-    let mut userns_missing = Vec::new();
-    if let Some(minor) = node.openshift_minor.filter(|m| *m < 19)
-        && !c.user_namespace
-    {
-        userns_missing.push(format!(
-            "OpenShift 4.19 or later (the platform is 4.{minor}, which has no SCC for user-namespace pods)"
-        ));
-    }
+    let kaniko = Strategy::new(
+        "kaniko as root",
+        root().into_iter().chain(caps(&[])).collect(),
+    );
+    let chroot_vfs = Strategy::new(
+        "buildah or podman as root with `--isolation chroot` and `STORAGE_DRIVER=vfs`",
+        root().into_iter().chain(caps(&["SETFCAP"])).collect(),
+    );
+    let mut userns = Vec::new();
     if !c.user_namespace {
-        userns_missing.push("`hostUsers: false` (a user-namespace pod, through a `pod_spec` patch; on OpenShift 4.19+ an SCC with `userNamespaceLevel: RequirePodLevel`)".to_string());
-    }
-    let userns_pod = Strategy {
-        name: "buildah or podman in a user-namespace pod",
-        missing: userns_missing,
-    };
-    let mut rootless = Vec::new();
-    if c.is_root() {
-        rootless.push("a non-root uid with a `/etc/subuid` range (the image's build user)".into());
-    }
-    for cap in ["SETUID", "SETGID"] {
-        if !c.has_cap(cap) {
-            rootless.push(format!(
-                "`{cap}` in `capabilities.add` (for `newuidmap`/`newgidmap`)"
+        if let Some(minor) = node.openshift_minor.filter(|m| *m < 19) {
+            userns.push((
+                5,
+                format!("OpenShift 4.19 or later (4.{minor} has no SCC for user-namespace pods)"),
             ));
         }
+        let scc = if node.openshift_minor.is_some() {
+            " and an SCC with `userNamespaceLevel: RequirePodLevel`"
+        } else {
+            ""
+        };
+        userns.push((
+            2,
+            format!("`hostUsers: false` (through a `pod_spec` patch){scc}"),
+        ));
+    }
+    let userns_pod = Strategy::new("buildah or podman in a user-namespace pod", userns);
+    let mut rootless = Vec::new();
+    if c.is_root() || !c.subuid_range {
+        rootless.push((2, "a uid with a `/etc/subuid` range in the image (`run_as_user` set to the image's build user)".to_string()));
+    }
+    let ids: Vec<&str> = ["SETUID", "SETGID"]
+        .into_iter()
+        .filter(|cap| !c.has_cap(cap))
+        .collect();
+    if !ids.is_empty() {
+        rootless.push((
+            1,
+            format!(
+                "{} in `capabilities.add` (for `newuidmap`/`newgidmap`)",
+                ids.iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
     }
     if c.no_new_privs {
-        rootless
-            .push("`allow_privilege_escalation = true` (file capabilities of `newuidmap`)".into());
+        rootless.push((
+            1,
+            "`allow_privilege_escalation = true` (file capabilities of `newuidmap`)".to_string(),
+        ));
     }
     rootless.extend(lsm());
-    let rootless_userns = Strategy {
-        name: "rootless buildah or podman (user namespace with `newuidmap`)",
-        missing: rootless,
-    };
-    let mut buildkit = lsm();
+    let rootless_userns = Strategy::new(
+        "rootless buildah or podman (user namespace with `newuidmap`)",
+        rootless,
+    );
+    let mut buildkit = Vec::new();
     if c.uid != Some(1000) {
-        buildkit.insert(
-            0,
-            "uid 1000 (`run_as_user = 1000`; the rootless image's `HOME` and `XDG_RUNTIME_DIR` belong to it)".into(),
-        );
+        buildkit.push((2, "uid 1000 (`run_as_user = 1000`; the rootless image's `HOME` and `XDG_RUNTIME_DIR` belong to it)".to_string()));
     }
-    let rootless_buildkit = Strategy {
-        name: "rootless BuildKit (`moby/buildkit:rootless` with `--oci-worker-no-process-sandbox`)",
-        missing: buildkit,
-    };
-    let privileged = Strategy {
-        name: "any builder, or Docker-in-Docker, in a privileged container",
-        missing: if c.privileged {
+    buildkit.extend(lsm());
+    let rootless_buildkit = Strategy::new(
+        "rootless BuildKit (`moby/buildkit:rootless` with `--oci-worker-no-process-sandbox`)",
+        buildkit,
+    );
+    let privileged = Strategy::new(
+        "any builder, or Docker-in-Docker, in a privileged container",
+        if c.privileged {
             Vec::new()
         } else {
-            vec!["`privileged = true` (an SCC that allows privileged containers)".into()]
+            vec![(
+                10,
+                "`privileged = true` (an SCC that allows privileged containers)".to_string(),
+            )]
         },
-    };
+    );
     vec![
         kaniko,
         chroot_vfs,
@@ -483,23 +515,36 @@ pub fn advice(c: &BuildContainer, node: &NodeFacts) -> Vec<String> {
         .collect()
 }
 
-/// The least relaxation: the first strategy that works, else the one that lacks the fewest
-/// prerequisites; strategies with the job's own builder are preferred.
+/// The least relaxation: the strategy whose missing relaxations cost least; on a tie, one
+/// with the job's own builder, then the least-privilege order.
 pub fn least_relaxation(tool: Tool, c: &BuildContainer, node: &NodeFacts) -> Strategy {
-    let mut all = strategies(c, node);
+    let all = strategies(c, node);
     let own = |s: &Strategy| match tool {
         Tool::Podman | Tool::Buildah => s.name.contains("podman"),
         Tool::Kaniko => s.name.contains("kaniko"),
         Tool::BuildKit => s.name.contains("BuildKit"),
         Tool::DockerDaemon => s.name.contains("Docker"),
     };
-    // A stable sort keeps the least-privilege order within each half.
-    all.sort_by_key(|s| !own(s));
     all.iter()
-        .find(|s| s.works())
-        .or_else(|| all.iter().min_by_key(|s| s.missing.len()))
-        .cloned()
+        .enumerate()
+        .min_by_key(|(i, s)| (s.cost, !own(s), *i))
+        .map(|(_, s)| s.clone())
         .expect("the strategy list is not empty")
+}
+
+/// Whether the image defines a user with this uid (the knowledge base's `extra_users` are the
+/// ones given subuid ranges, e.g. `podman` 1000 in `quay.io/podman/stable`).
+pub fn has_subuid_range(image: &str, uid: i64) -> bool {
+    let Some(identity) = kb::image_identity(image) else {
+        return false;
+    };
+    kb::images().ok().is_some_and(|images| {
+        images
+            .images
+            .iter()
+            .filter(|e| e.id == identity.value.entry)
+            .any(|e| e.extra_users.iter().any(|u| u.uid == Some(uid)))
+    })
 }
 
 /// The strategy the job's builder uses as written, and what it lacks in this container.
@@ -513,17 +558,15 @@ pub fn as_configured(build: &BuildUse, c: &BuildContainer, node: &NodeFacts) -> 
         Tool::Podman | Tool::Buildah => {
             let mut missing = Vec::new();
             if !build.vfs && !c.has_cap("SYS_ADMIN") {
-                missing.push("`CAP_SYS_ADMIN` (to mount overlay storage)".to_string());
+                missing.push((2, "`CAP_SYS_ADMIN` (to mount overlay storage)".to_string()));
             }
             if !build.chroot_isolation && !c.privileged {
-                missing.push(
+                missing.push((
+                    10,
                     "`privileged = true` (for the default OCI isolation of `RUN` steps)".into(),
-                );
+                ));
             }
-            Strategy {
-                name: "rootful buildah or podman with overlay storage",
-                missing,
-            }
+            Strategy::new("rootful buildah or podman with overlay storage", missing)
         }
         Tool::Kaniko => pick(0),
         Tool::BuildKit if build.rootless_buildkit => pick(4),

@@ -98,9 +98,8 @@ fn check(cx: &mut Context) {
         let diagnostic = cx.report(
             Some(build.evidence),
             format!(
-                "job `{}` builds with `{}` ({}), which needs {} in this pod; {}",
+                "job `{}` builds images with {}, which needs {} in this pod; {}",
                 spec.name,
-                build.tool.name(),
                 configured.name,
                 configured.missing.join(", "),
                 if working.is_empty() {

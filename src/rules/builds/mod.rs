@@ -57,7 +57,12 @@ pub(crate) fn explain(
     }
     for a in builders::image_assumptions(job)
         .into_iter()
-        .chain(node.assumptions.iter().cloned())
+        .chain(
+            node.assumptions
+                .iter()
+                .filter(|a| a.key != "node.seccomp_unset" || container.seccomp.is_none())
+                .cloned(),
+        )
         .chain(
             prediction
                 .assumptions
@@ -102,7 +107,7 @@ pub(crate) fn least_relaxation_help(
         )
     } else {
         format!(
-            "the least relaxation that makes a build work here: {} with {}",
+            "the least relaxation that makes a build work here: {}, which needs {}",
             best.name,
             best.missing.join(", ")
         )

@@ -1,4 +1,3 @@
-use crate::access::kb;
 use crate::analysis::builders::{self, BuildContainer, NodeFacts};
 use crate::rules::{Context, declare_rule};
 
@@ -122,8 +121,7 @@ fn check(cx: &mut Context) {
                     .to_string(),
             );
         }
-        let image = spec.image.as_ref().map(|i| i.value.as_str()).unwrap_or("");
-        if !has_subuid_range(image, uid) {
+        if !container.subuid_range {
             reasons.push(format!(
                 "uid {uid} has no `/etc/subuid` range in the image, so only a single mapping is possible"
             ));
@@ -145,19 +143,4 @@ fn check(cx: &mut Context) {
         super::explain(analysis, diagnostic, prediction, job, &container, &node);
         diagnostic.help(super::least_relaxation_help(build.tool, &container, &node));
     }
-}
-
-/// Whether the image defines a user with this uid (the knowledge base's `extra_users` are the
-/// ones given subuid ranges, e.g. `podman` 1000 in `quay.io/podman/stable`).
-fn has_subuid_range(image: &str, uid: i64) -> bool {
-    let Some(identity) = kb::image_identity(image) else {
-        return false;
-    };
-    kb::images().ok().is_some_and(|images| {
-        images
-            .images
-            .iter()
-            .filter(|e| e.id == identity.value.entry)
-            .any(|e| e.extra_users.iter().any(|u| u.uid == Some(uid)))
-    })
 }
