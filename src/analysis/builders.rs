@@ -77,6 +77,30 @@ fn tool_of_word(word: &str) -> Option<Tool> {
     }
 }
 
+/// Subcommands of podman and buildah that use image storage (not `login`, `version`, `info`).
+const STORAGE_SUBCOMMANDS: &[&str] = &[
+    "build", "bud", "push", "pull", "from", "run", "commit", "tag", "images", "manifest", "load",
+    "save", "create",
+];
+
+/// The commands of a shell line, each as (command word, first argument that is not a flag):
+/// segments split at `&&`, `||`, `;` and `|`, skipping `sudo`, `exec`, `time` and leading
+/// `NAME=value` assignments. Quoted text is not a command, so `echo "podman"` runs `echo`.
+fn commands(line: &str) -> Vec<(&str, Option<&str>)> {
+    line.split(['&', '|', ';'])
+        .filter_map(|segment| {
+            let mut words = segment.split_whitespace().skip_while(|w| {
+                matches!(*w, "sudo" | "exec" | "time" | "command" | "env")
+                    || w.starts_with('-')
+                    || w.contains('=')
+            });
+            let cmd = words.next()?;
+            let sub = words.find(|w| !w.starts_with('-'));
+            Some((cmd, sub))
+        })
+        .collect()
+}
+
 /// The builder a job uses, from its script lines and its image.
 pub fn detect(job: &Job) -> Option<BuildUse> {
     let image_repo = job
@@ -91,12 +115,27 @@ pub fn detect(job: &Job) -> Option<BuildUse> {
             .map(|(_, v)| v.value.as_str())
     };
     let lines: Vec<&Spanned> = job.build_lines().collect();
-    let found = lines.iter().find_map(|line| {
-        line.value
-            .split_whitespace()
-            .find_map(tool_of_word)
-            .map(|tool| (tool, *line))
-    });
+    let invocations: Vec<(Tool, bool, &Spanned)> = lines
+        .iter()
+        .flat_map(|line| {
+            commands(&line.value)
+                .into_iter()
+                .filter_map(move |(cmd, sub)| {
+                    let tool = tool_of_word(cmd)?;
+                    Some((
+                        tool,
+                        sub.is_some_and(|s| STORAGE_SUBCOMMANDS.contains(&s)),
+                        *line,
+                    ))
+                })
+        })
+        .collect();
+    // The first line that builds or moves images, else the first that runs a builder at all.
+    let found = invocations
+        .iter()
+        .find(|(_, builds, _)| *builds)
+        .or_else(|| invocations.first())
+        .map(|(tool, _, line)| (*tool, *line));
     let (tool, evidence, evidence_text) = match found {
         Some((tool, line)) => (tool, line.span, line.value.trim().to_string()),
         None => {
@@ -670,5 +709,18 @@ mod tests {
         assert_eq!(tool_of_word("buildctl-daemonless.sh"), Some(Tool::BuildKit));
         assert_eq!(tool_of_word("/kaniko/executor"), Some(Tool::Kaniko));
         assert_eq!(tool_of_word("docker"), None);
+    }
+
+    #[test]
+    fn commands_of_a_line() {
+        assert_eq!(
+            commands("podman login -u x y && STORAGE_DRIVER=vfs podman build ."),
+            vec![("podman", Some("login")), ("podman", Some("build"))]
+        );
+        assert_eq!(commands("echo podman build")[0].0, "echo");
+        assert_eq!(
+            commands("sudo -E buildah bud .")[0],
+            ("buildah", Some("bud"))
+        );
     }
 }

@@ -152,13 +152,19 @@ fn check(cx: &mut Context) {
         .iter()
         .filter_map(|p| analysis.runner_ref(p))
         .collect();
+    // A global `variables:` entry is every job's: report it once per runner.
+    let mut seen = Vec::new();
     for doc in &analysis.inputs.pipelines {
         for job in pipeline::jobs(doc) {
             for (var, value) in &job.variables {
                 let Some((key, is_regex)) = allowing_key(var) else {
                     continue;
                 };
-                for runner in &runners {
+                for (index, runner) in runners.iter().enumerate() {
+                    if seen.contains(&(index, value.span)) {
+                        continue;
+                    }
+                    seen.push((index, value.span));
                     let label = runner.span_at(&["kubernetes", &key]);
                     let name = &job.name;
                     match allowed(runner, &key) {
