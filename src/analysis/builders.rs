@@ -62,6 +62,9 @@ pub struct BuildUse {
     pub chroot_isolation: bool,
     /// BuildKit through `rootlesskit`, `buildctl-daemonless.sh` in the rootless image, etc.
     pub rootless_buildkit: bool,
+    /// The image configures `fuse-overlayfs` as the overlay `mount_program`
+    /// (`quay.io/podman/stable`; containers/podman `contrib/podmanimage/stable/Containerfile`).
+    pub fuse_overlay: bool,
 }
 
 /// The words that name each builder's command.
@@ -183,6 +186,7 @@ pub fn detect(job: &Job) -> Option<BuildUse> {
         vfs,
         chroot_isolation,
         rootless_buildkit,
+        fuse_overlay: image_entry.as_deref() == Some("podman-stable"),
     })
 }
 
@@ -208,6 +212,8 @@ pub struct BuildContainer {
     pub scc: Option<String>,
     /// The uid has a `/etc/subuid` range in the image (a user the image defines).
     pub subuid_range: bool,
+    /// The SELinux type of the container (`container_t` when unset on OpenShift).
+    pub selinux_type: Option<String>,
 }
 
 impl BuildContainer {
@@ -266,6 +272,10 @@ impl BuildContainer {
                 .as_ref()
                 .and_then(|o| o.scc())
                 .map(str::to_string),
+            selinux_type: sc
+                .and_then(|s| s.se_linux_options.as_ref())
+                .or_else(|| pod_sc.and_then(|s| s.se_linux_options.as_ref()))
+                .and_then(|o| o.type_.clone()),
             subuid_range: identity
                 .is_some_and(|i| has_subuid_range(container.image.as_deref().unwrap_or(""), i.uid)),
         })
@@ -478,6 +488,30 @@ pub fn strategies(c: &BuildContainer, node: &NodeFacts) -> Vec<Strategy> {
             format!("`hostUsers: false` (through a `pod_spec` patch){scc}"),
         ));
     }
+    // Nested containers in a user-namespace pod still switch users and, on OpenShift, need the
+    // SELinux type made for container engines (OpenShift "nested containers", CRW-8320).
+    let ids: Vec<&str> = ["SETUID", "SETGID"]
+        .into_iter()
+        .filter(|cap| !c.has_cap(cap))
+        .collect();
+    if !ids.is_empty() {
+        userns.push((
+            1,
+            format!(
+                "{} in `capabilities.add`",
+                ids.iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    if node.openshift_minor.is_some() && c.selinux_type.as_deref() != Some("container_engine_t") {
+        userns.push((
+            1,
+            "SELinux type `container_engine_t` (`se_linux_options.type`)".to_string(),
+        ));
+    }
     let userns_pod = Strategy::new("buildah or podman in a user-namespace pod", userns);
     let mut rootless = Vec::new();
     if c.is_root() || !c.subuid_range {
@@ -592,7 +626,17 @@ pub fn as_configured(build: &BuildUse, c: &BuildContainer, node: &NodeFacts) -> 
     let pick = |index: usize| all[index].clone();
     match build.tool {
         Tool::Podman | Tool::Buildah if c.user_namespace => pick(2),
-        Tool::Podman | Tool::Buildah if !c.is_root() => pick(3),
+        Tool::Podman | Tool::Buildah if !c.is_root() => {
+            let mut rootless = pick(3);
+            // quay.io/podman/stable stores layers with fuse-overlayfs unless told to use vfs.
+            if !build.vfs && build.fuse_overlay && !c.fuse {
+                rootless.missing.push(
+                    "`/dev/fuse` in the build container (for fuse-overlayfs; or `STORAGE_DRIVER=vfs`)".into(),
+                );
+                rootless.cost += 2;
+            }
+            rootless
+        }
         Tool::Podman | Tool::Buildah if build.vfs && build.chroot_isolation => pick(1),
         Tool::Podman | Tool::Buildah => {
             let mut missing = Vec::new();

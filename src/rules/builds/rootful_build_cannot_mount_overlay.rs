@@ -107,11 +107,6 @@ fn check(cx: &mut Context) {
         {
             continue;
         }
-        let fuse_overlay = spec
-            .image
-            .as_ref()
-            .and_then(|i| crate::access::kb::image_identity(&i.value))
-            .is_some_and(|a| a.value.entry == "podman-stable");
         let diagnostic = cx.report(
             Some(build.evidence),
             format!(
@@ -121,7 +116,7 @@ fn check(cx: &mut Context) {
             ),
         );
         diagnostic.primary_label("rootful build with overlay storage");
-        if fuse_overlay {
+        if build.fuse_overlay {
             diagnostic.note(format!(
                 "`quay.io/podman/stable` sets `mount_program = \"/usr/bin/fuse-overlayfs\"` in its storage.conf, which also needs `/dev/fuse`{}",
                 if container.fuse { "" } else { ", not mounted in this pod" }
