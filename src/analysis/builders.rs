@@ -755,6 +755,96 @@ mod tests {
         assert_eq!(tool_of_word("docker"), None);
     }
 
+    fn container(
+        uid: i64,
+        caps: &[&str],
+        no_new_privs: bool,
+        seccomp: Option<&str>,
+    ) -> BuildContainer {
+        BuildContainer {
+            uid: Some(uid),
+            capabilities: caps.iter().map(|c| c.to_string()).collect(),
+            privileged: false,
+            no_new_privs,
+            seccomp: seccomp.map(str::to_string),
+            apparmor: None,
+            fuse: false,
+            user_namespace: false,
+            scc: None,
+            subuid_range: false,
+            selinux_type: None,
+        }
+    }
+
+    fn node(apparmor: bool) -> NodeFacts {
+        NodeFacts {
+            apparmor,
+            seccomp_unset: "Unconfined".into(),
+            openshift_minor: Some(14),
+            assumptions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn restricted_v2_needs_a_relaxation_for_every_strategy() {
+        let c = container(1000680000, &[], true, Some("RuntimeDefault"));
+        let all = strategies(&c, &node(false));
+        assert!(all.iter().all(|s| !s.works()));
+        // Root with the default capabilities is cheaper than privileged or a user namespace.
+        let best = least_relaxation(Tool::Buildah, &c, &node(false));
+        assert_eq!(best.name, all[1].name);
+        assert_eq!(best.cost, 4);
+        assert_eq!(
+            least_relaxation(Tool::Kaniko, &c, &node(false)).name,
+            "kaniko as root"
+        );
+    }
+
+    #[test]
+    fn root_with_default_caps_and_setfcap_builds_with_chroot_and_vfs() {
+        let caps = [
+            "CHOWN",
+            "DAC_OVERRIDE",
+            "FOWNER",
+            "FSETID",
+            "SETUID",
+            "SETGID",
+            "SETFCAP",
+        ];
+        let c = container(0, &caps, false, None);
+        let all = strategies(&c, &node(false));
+        assert!(all[0].works() && all[1].works());
+        let overlay = BuildUse {
+            tool: Tool::Podman,
+            evidence: Span::new(
+                crate::source::SourceId(0),
+                crate::source::TextRange::empty_at(0),
+            ),
+            evidence_text: String::new(),
+            vfs: false,
+            chroot_isolation: true,
+            rootless_buildkit: false,
+            fuse_overlay: true,
+        };
+        let configured = as_configured(&overlay, &c, &node(false));
+        assert_eq!(
+            configured.missing,
+            vec!["`CAP_SYS_ADMIN` (to mount overlay storage)"]
+        );
+    }
+
+    #[test]
+    fn rootless_buildkit_needs_both_profiles_unconfined_on_apparmor_nodes() {
+        let c = container(1000, &["CHOWN"], false, Some("RuntimeDefault"));
+        let buildkit = &strategies(&c, &node(true))[4];
+        assert_eq!(buildkit.missing.len(), 2, "{:?}", buildkit.missing);
+        let c = container(1000, &["CHOWN"], false, Some("Unconfined"));
+        assert_eq!(
+            strategies(&c, &node(false))[4].missing,
+            Vec::<String>::new()
+        );
+    }
+
     #[test]
     fn commands_of_a_line() {
         assert_eq!(
