@@ -3,6 +3,7 @@
 //! human output and by the codes it must raise; and `tests/fixtures/ok/`, good setups on which
 //! none of these rules may warn.
 
+use runner_doctor::analysis::{Analysis, builders};
 use runner_doctor::diagnostic::Severity;
 use runner_doctor::model::load::Inputs;
 use runner_doctor::settings::Settings;
@@ -93,6 +94,7 @@ fn ca_in_the_runner_certs_dir_of_job_pods() {
 fn the_clean_set_raises_no_warning_or_error_from_the_catalogue() {
     let dirs = std::fs::read_dir("tests/fixtures/ok").expect("the clean set exists");
     let mut checked = 0;
+    let mut builds = 0;
     for dir in dirs {
         let path = dir.unwrap().path();
         let report = run(path.to_str().unwrap(), None);
@@ -109,9 +111,30 @@ fn the_clean_set_raises_no_warning_or_error_from_the_catalogue() {
             "{}",
             path.display()
         );
+        // Each image build of the clean set is predicted to work as written, in its admitted pod.
+        let analysis = Analysis::new(
+            Inputs::load(read_inputs(std::slice::from_ref(&path), 10 << 20)),
+            Settings::default(),
+        );
+        let node = builders::NodeFacts::of(&analysis);
+        for (_, job, spec, build) in builders::build_jobs(&analysis) {
+            let container = builders::BuildContainer::of(job).expect("an admitted build pod");
+            let strategy = builders::as_configured(&build, &container, &node);
+            assert!(
+                strategy.works(),
+                "{}: job `{}`: {strategy:?}",
+                path.display(),
+                spec.name
+            );
+            builds += 1;
+        }
         checked += 1;
     }
-    assert!(checked >= 3);
+    assert!(checked >= 5);
+    assert!(
+        builds >= 3,
+        "the clean set builds images with several builders"
+    );
 }
 
 #[test]
