@@ -119,7 +119,7 @@ fn check(cx: &mut Context) {
                 let diagnostic = cx.report(
                     Some(span),
                     format!(
-                        "{what} `{name}` is mounted at `{mount}` in every job pod, where nothing reads it: that directory is where the runner manager looks for its GitLab server's CA, while tools in job pods use the image's trust store or `SSL_CERT_FILE`, `GIT_SSL_CAINFO` and the like, so TLS connections to hosts signed by this CA still fail verification"
+                        "the {what} `{name}` is mounted at `{mount}` in every job pod, where nothing reads it: that directory is where the runner manager looks for its GitLab server's CA, while tools in job pods use the image's trust store or `SSL_CERT_FILE`, `GIT_SSL_CAINFO` and the like, so TLS connections to hosts signed by this CA still fail verification"
                     ),
                 );
                 diagnostic.primary_label("the runner manager's certificate directory, in job pods");
