@@ -433,7 +433,12 @@ const ROOTFUL_CAPS: &[&str] = &["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SE
 pub fn strategies(c: &BuildContainer, node: &NodeFacts) -> Vec<Strategy> {
     let root = || {
         (!c.is_root()).then(|| {
-            (3, "uid 0 (an SCC with `runAsUser: RunAsAny`, such as `anyuid`, bound to a dedicated ServiceAccount)".to_string())
+            let how = if node.openshift_minor.is_some() {
+                "an SCC with `runAsUser: RunAsAny`, such as `anyuid`, bound to a dedicated ServiceAccount"
+            } else {
+                "no `run_as_user`/`run_as_non_root` for the build container, in a namespace whose Pod Security level allows it"
+            };
+            (3, format!("uid 0 ({how})"))
         })
     };
     let caps = |extra: &[&str]| -> Option<(u32, String)> {
@@ -476,6 +481,13 @@ pub fn strategies(c: &BuildContainer, node: &NodeFacts) -> Vec<Strategy> {
             userns.push((
                 5,
                 format!("OpenShift 4.19 or later (4.{minor} has no SCC for user-namespace pods)"),
+            ));
+        }
+        if node.openshift_minor.is_none() {
+            // `UserNamespacesSupport` is beta and off by default until Kubernetes 1.33.
+            userns.push((
+                3,
+                "Kubernetes 1.33 or later, or the `UserNamespacesSupport` feature gate, with a runtime that supports user namespaces".to_string(),
             ));
         }
         let scc = if node.openshift_minor.is_some() {
@@ -588,8 +600,9 @@ pub fn advice(c: &BuildContainer, node: &NodeFacts) -> Vec<String> {
         .collect()
 }
 
-/// The least relaxation: the strategy whose missing relaxations cost least; on a tie, one
-/// with the job's own builder, then the least-privilege order.
+/// The least relaxation: the strategy whose missing relaxations cost least, except that one
+/// with the job's own builder is kept when it costs at most one more (switching tools has a
+/// cost of its own); on a tie, the least-privilege order.
 pub fn least_relaxation(tool: Tool, c: &BuildContainer, node: &NodeFacts) -> Strategy {
     let all = strategies(c, node);
     let own = |s: &Strategy| match tool {
@@ -598,11 +611,18 @@ pub fn least_relaxation(tool: Tool, c: &BuildContainer, node: &NodeFacts) -> Str
         Tool::BuildKit => s.name.contains("BuildKit"),
         Tool::DockerDaemon => s.name.contains("Docker"),
     };
-    all.iter()
-        .enumerate()
-        .min_by_key(|(i, s)| (s.cost, !own(s), *i))
-        .map(|(_, s)| s.clone())
-        .expect("the strategy list is not empty")
+    let cheapest = |own_only: bool| {
+        all.iter()
+            .enumerate()
+            .filter(|(_, s)| !own_only || own(s))
+            .min_by_key(|(i, s)| (s.cost, *i))
+            .map(|(_, s)| s.clone())
+    };
+    let best = cheapest(false).expect("the strategy list is not empty");
+    match cheapest(true) {
+        Some(mine) if mine.cost <= best.cost + 1 => mine,
+        _ => best,
+    }
 }
 
 /// Whether the image defines a user with this uid (the knowledge base's `extra_users` are the
