@@ -166,11 +166,12 @@ fn ok_fixtures_stay_clean() {
         .collect();
     files.sort();
     for file in files {
+        // Files and directories alike: a directory is one deployment read as a whole.
         let rel = format!("tests/fixtures/ok/{file}");
-        let text =
-            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(&rel)).unwrap();
-        let mut inputs = Inputs::default();
-        inputs.add_text(rel.into(), text);
+        let inputs = Inputs::load(runner_doctor::source::discover::read_inputs(
+            &[Path::new(env!("CARGO_MANIFEST_DIR")).join(&rel)],
+            10 << 20,
+        ));
         let report = runner_doctor::check(inputs, Settings::default());
         let noisy: Vec<String> = report
             .diagnostics

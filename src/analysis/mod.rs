@@ -4,6 +4,7 @@
 //! Built once per run from the model, in data-flow order; rules only read it.
 
 pub mod admit;
+pub mod builders;
 pub mod deploy;
 pub mod prediction;
 pub mod stages;

@@ -7,6 +7,7 @@
 pub mod context;
 
 mod admission;
+mod builds;
 mod config;
 mod input;
 mod network;
@@ -159,9 +160,20 @@ pub static RULES: &[&Rule] = &[
     &volumes::fs_group_not_applied::FS_GROUP_NOT_APPLIED,
     &volumes::cache_not_writable::CACHE_NOT_WRITABLE,
     &volumes::needless_mount_propagation::NEEDLESS_MOUNT_PROPAGATION,
+    &builds::rootful_build_cannot_mount_overlay::ROOTFUL_BUILD_CANNOT_MOUNT_OVERLAY,
+    &builds::rootless_build_cannot_map_users::ROOTLESS_BUILD_CANNOT_MAP_USERS,
+    &builds::userns_mount_blocked_by_lsm::USERNS_MOUNT_BLOCKED_BY_LSM,
+    &builds::kaniko_without_root::KANIKO_WITHOUT_ROOT,
+    &builds::image_build_needs_relaxation::IMAGE_BUILD_NEEDS_RELAXATION,
     &network::proxy_single_case::PROXY_SINGLE_CASE,
     &network::no_proxy_misses_cluster::NO_PROXY_MISSES_CLUSTER,
+    &network::ca_mounted_where_nothing_reads::CA_MOUNTED_WHERE_NOTHING_READS,
+    &network::no_proxy_misses_gitlab_host::NO_PROXY_MISSES_GITLAB_HOST,
+    &network::no_proxy_misses_service_network::NO_PROXY_MISSES_SERVICE_NETWORK,
     &pipeline::world_writable_volume_chmod::WORLD_WRITABLE_VOLUME_CHMOD,
+    &pipeline::job_writes_root_owned_image_path::JOB_WRITES_ROOT_OWNED_IMAGE_PATH,
+    &pipeline::privileged_service_denied::PRIVILEGED_SERVICE_DENIED,
+    &pipeline::overwrite_variable_not_allowed::OVERWRITE_VARIABLE_NOT_ALLOWED,
 ];
 
 /// Finds a rule by code or name.

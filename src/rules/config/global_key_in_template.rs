@@ -56,6 +56,9 @@ const GLOBALS: &[(&str, &str, Option<&str>)] = &[
     ("session_server", "`sessionServer`", None),
 ];
 
+/// A global key found: its span, name, who deploys the template, and what to set instead.
+type Found = (Span, String, String, Option<String>);
+
 fn check(cx: &mut Context) {
     let mut found = Vec::new();
     for config in &cx.analysis.inputs.configs {
@@ -89,7 +92,7 @@ fn check(cx: &mut Context) {
         }
     }
     // One finding per config: the first key is the primary span, the others are labels.
-    let mut by_config: Vec<Vec<(Span, String, String, Option<String>)>> = Vec::new();
+    let mut by_config: Vec<Vec<Found>> = Vec::new();
     for item in found {
         match by_config.last_mut() {
             Some(group) if group[0].0.source == item.0.source => group.push(item),

@@ -1,6 +1,9 @@
 //! `RD6xx`: network, proxies and trust (CA certificates) as job pods see them.
 
+pub(crate) mod ca_mounted_where_nothing_reads;
 pub(crate) mod no_proxy_misses_cluster;
+pub(crate) mod no_proxy_misses_gitlab_host;
+pub(crate) mod no_proxy_misses_service_network;
 pub(crate) mod proxy_single_case;
 
 use crate::analysis::RunnerRef;
