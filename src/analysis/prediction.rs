@@ -48,6 +48,9 @@ fn is_dns_label(name: &str) -> bool {
         && !name.ends_with('-')
 }
 
+/// Image of the representative job when the config names no default image.
+const REPRESENTATIVE_IMAGE: &str = "alpine:latest";
+
 /// Cache key used for the representative job when the pipeline gives none.
 const REPRESENTATIVE_CACHE_KEY: &str = "default";
 
@@ -351,10 +354,25 @@ fn predict_runner(
         platform,
     };
 
-    let first = settings
-        .job
-        .clone()
-        .unwrap_or_else(|| representative_job(&entry));
+    let first = match settings.job.clone() {
+        Some(job) => job,
+        None => {
+            let job = representative_job(&entry);
+            if entry
+                .kubernetes
+                .as_ref()
+                .and_then(|k| k.image.as_deref())
+                .is_none_or(str::is_empty)
+            {
+                assumptions.push(Assumption::new(
+                    "job.image",
+                    REPRESENTATIVE_IMAGE,
+                    "`[runners.kubernetes]` sets no default `image`: a job without `image:` is refused, so any job is represented by this one (`--job` chooses another)",
+                ));
+            }
+            job
+        }
+    };
     let mut jobs = vec![context.predict(JobOrigin::Representative, first)];
     for (pipeline_index, doc) in inputs.pipelines.iter().enumerate() {
         for job in pipeline::jobs(doc) {
@@ -447,7 +465,7 @@ fn representative_job(entry: &RunnerEntry) -> pod::Job {
         .as_ref()
         .and_then(|k| k.image.clone())
         .filter(|i| !i.is_empty())
-        .or_else(|| Some("alpine:latest".to_string()));
+        .or_else(|| Some(REPRESENTATIVE_IMAGE.to_string()));
     pod::Job {
         image,
         cache_key: Some(REPRESENTATIVE_CACHE_KEY.to_string()),
