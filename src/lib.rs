@@ -67,6 +67,7 @@ pub fn check(inputs: Inputs, settings: Settings) -> Report {
         (rule.check)(&mut cx);
         diagnostics.extend(cx.into_diagnostics());
     }
+    mark_registration_overrides(&analysis, &mut diagnostics);
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| d.primary.map(|s| analysis.inputs.sources.to_host(s).0);
         key(a).cmp(&key(b)).then(a.code.cmp(b.code))
@@ -74,5 +75,40 @@ pub fn check(inputs: Inputs, settings: Settings) -> Report {
     Report {
         analysis,
         diagnostics,
+    }
+}
+
+/// Findings about a key that registration takes from an environment variable point at the
+/// variable (see `Analysis::key_span`); they also show the template's value that lost. A
+/// finding that points at the losing template value says what replaces it.
+fn mark_registration_overrides(analysis: &Analysis, diagnostics: &mut [Diagnostic]) {
+    for effective in &analysis.effective {
+        for o in effective.overrides.iter().filter(|o| o.applies()) {
+            let setting = &effective.settings[o.setting];
+            let Some(template) = o.template else {
+                continue;
+            };
+            for d in diagnostics.iter_mut() {
+                if d.labels.iter().any(|l| l.span == template) {
+                    continue;
+                }
+                if setting.span.is_some() && d.primary == setting.span {
+                    d.label(
+                        template,
+                        format!(
+                            "the template's `{}`, which `{}` replaces at registration",
+                            o.key.dotted(),
+                            setting.name
+                        ),
+                    );
+                } else if d.primary == Some(template) {
+                    d.note(format!(
+                        "registration replaces this value with `{}` from {}: the environment wins over the template",
+                        setting.name,
+                        setting.origin.describe()
+                    ));
+                }
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@
 pub mod admit;
 pub mod builders;
 pub mod deploy;
+pub mod effective;
 pub mod prediction;
 pub mod stages;
 
@@ -22,6 +23,8 @@ pub struct Analysis {
     pub settings: Settings,
     /// Assumptions every finding of this run shares (runner version, platform).
     pub global_assumptions: Vec<Assumption>,
+    /// Each config merged with what its deployment sets at registration, by config index.
+    pub effective: Vec<effective::EffectiveConfig>,
     /// Each Kubernetes runner's job pods, their admission and access.
     pub predictions: Vec<prediction::RunnerPrediction>,
 }
@@ -31,11 +34,19 @@ impl Analysis {
         let mut global_assumptions = Vec::new();
         global_assumptions.extend(settings.runner_version().1);
         global_assumptions.extend(settings.platform().1);
-        let predictions = prediction::predict_all(&inputs, &settings);
+        let (runner_version, _) = settings.runner_version();
+        let effective: Vec<_> = (0..inputs.configs.len())
+            .map(|index| {
+                let deployment = deploy::find(&inputs, &inputs.configs[index], &runner_version);
+                effective::compute(&inputs, index, &deployment)
+            })
+            .collect();
+        let predictions = prediction::predict_all(&inputs, &settings, &effective);
         Self {
             inputs,
             settings,
             global_assumptions,
+            effective,
             predictions,
         }
     }
@@ -106,7 +117,13 @@ impl Analysis {
 
     /// The span of `key = value` (or of the table item) a config key path names, e.g.
     /// `runners[0].kubernetes.pod_security_context.fs_group`.
+    ///
+    /// A key an environment variable sets at registration points at that variable instead
+    /// (the Helm values or the Operator's env ConfigMap): that is where the value comes from.
     pub fn key_span(&self, config: usize, key: &KeyPath) -> Option<Span> {
+        if let Some(span) = self.env_winner_span(config, key) {
+            return Some(span);
+        }
         let config = self.inputs.configs.get(config)?;
         let segs: Vec<Seg<'_>> = key
             .0
@@ -123,6 +140,14 @@ impl Analysis {
             }
             Seg::Index(_) => Some(Span::new(config.source, config.root.at(&segs)?.range)),
         }
+    }
+
+    /// The variable that wins over a config key at registration, by its span.
+    fn env_winner_span(&self, config: usize, key: &KeyPath) -> Option<Span> {
+        let effective = self.effective.get(config)?;
+        let (runner, path) = runner_key_path(key)?;
+        let (_, setting) = effective.winner_at(runner, &path)?;
+        setting.span
     }
 
     /// The config key that produced exactly this pod field (`spec.volumes[1]`).
@@ -174,5 +199,26 @@ impl Analysis {
                     node,
                 })
         })
+    }
+}
+
+/// Splits `runners[i].a.b` into the entry index and the path below it.
+fn runner_key_path(key: &KeyPath) -> Option<(usize, Vec<&str>)> {
+    match key.0.as_slice() {
+        [
+            KeySegment::Key(runners),
+            KeySegment::Index(index),
+            rest @ ..,
+        ] if runners == "runners" => {
+            let path = rest
+                .iter()
+                .map(|s| match s {
+                    KeySegment::Key(k) => Some(k.as_str()),
+                    KeySegment::Index(_) => None,
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some((*index, path))
+        }
+        _ => None,
     }
 }

@@ -20,6 +20,7 @@ use crate::admission::audit::{self, ClusterContext};
 use crate::admission::psa::{self, Policy, PsaOutcome};
 use crate::admission::{self, AdmissionOutcome, AdmissionRequest, Operation};
 use crate::analysis::deploy::{self, Deployment};
+use crate::analysis::effective::EffectiveConfig;
 use crate::diagnostic::Assumption;
 use crate::model::cluster::Cluster;
 use crate::model::load::{ConfigDoc, Inputs};
@@ -185,14 +186,21 @@ fn kube_version(platform: &str) -> (KubeVersion, Platform) {
 }
 
 /// Predicts every runner of the inputs.
-pub fn predict_all(inputs: &Inputs, settings: &Settings) -> Vec<RunnerPrediction> {
+pub fn predict_all(
+    inputs: &Inputs,
+    settings: &Settings,
+    effective: &[EffectiveConfig],
+) -> Vec<RunnerPrediction> {
     let (platform_name, _) = settings.platform();
     let cluster_cx = cluster_context(&platform_name, &inputs.cluster);
     let empty = Cluster::default();
     let platform_cx = cluster_context(&platform_name, &empty);
     let mut out = Vec::new();
     for (config_index, config) in inputs.configs.iter().enumerate() {
-        let Some(typed) = typed_runners(config) else {
+        let Some(effective) = effective.get(config_index) else {
+            continue;
+        };
+        let Some(typed) = typed_runners(config, effective) else {
             continue; // the config rules report why it does not type-check
         };
         for (runner_index, entry) in typed.into_iter().enumerate() {
@@ -203,20 +211,23 @@ pub fn predict_all(inputs: &Inputs, settings: &Settings) -> Vec<RunnerPrediction
                 inputs,
                 settings,
                 &platform_name,
-                cluster_cx.as_ref(),
-                platform_cx.as_ref(),
+                (cluster_cx.as_ref(), platform_cx.as_ref()),
                 (config_index, runner_index),
                 entry,
+                effective,
             ));
         }
     }
     out
 }
 
-/// The typed entries of a config, one per `[[runners]]` item; `None` when the whole config does
-/// not fit the schema (wrong types are reported by the config rules).
-fn typed_runners(config: &ConfigDoc) -> Option<Vec<RunnerEntry>> {
-    RunnerConfigFile::load_json_value(&config.root.to_json())
+/// The typed entries of a config, one per `[[runners]]` item, after what registration sets from
+/// the environment; `None` when the whole config does not fit the schema (wrong types are
+/// reported by the config rules).
+fn typed_runners(config: &ConfigDoc, effective: &EffectiveConfig) -> Option<Vec<RunnerEntry>> {
+    let mut json = config.root.to_json();
+    effective.apply(&mut json);
+    RunnerConfigFile::load_json_value(&json)
         .ok()
         .map(|loaded| loaded.config.runners)
 }
@@ -233,18 +244,19 @@ fn predict_runner(
     inputs: &Inputs,
     settings: &Settings,
     platform_name: &str,
-    cluster_cx: Option<&ClusterContext<'_>>,
-    platform_cx: Option<&ClusterContext<'_>>,
+    // With the inputs' SCCs and grants, and with the platform's alone.
+    (cluster_cx, platform_cx): (Option<&ClusterContext<'_>>, Option<&ClusterContext<'_>>),
     (config_index, runner_index): (usize, usize),
     mut entry: RunnerEntry,
+    effective: &EffectiveConfig,
 ) -> RunnerPrediction {
     let config = &inputs.configs[config_index];
     let (runner_version, _) = settings.runner_version();
     let deployment = deploy::find(inputs, config, &runner_version);
     let mut assumptions = Vec::new();
 
-    // The Operator's generated config sets the namespace and the helper image when the template
-    // leaves them out (runner-manager.md §2.5).
+    // The Operator's generated config sets the namespace, the helper image and the default job
+    // image (`buildImage`) when the template leaves them out (runner-manager.md §2.5).
     let kube = entry.kubernetes.get_or_insert_with(Default::default);
     if kube.namespace.as_deref().is_none_or(str::is_empty)
         && let Some(ns) = &deployment.namespace
@@ -256,6 +268,11 @@ fn predict_runner(
     {
         kube.helper_image = Some(image.clone());
         assumptions.extend(assumption.clone());
+    }
+    if kube.image.as_deref().is_none_or(str::is_empty)
+        && let Some(image) = &deployment.build_image
+    {
+        kube.image = Some(image.clone());
     }
     let namespace = match kube.namespace.clone().filter(|n| !n.is_empty()) {
         Some(ns) if is_dns_label(&ns) => ns,
@@ -269,7 +286,22 @@ fn predict_runner(
             ));
             PLACEHOLDER_NAMESPACE.to_string()
         }
-        None => "default".to_string(),
+        None => {
+            // Under the chart the namespace is the release's, which the inputs do not hold.
+            if let Some(assumption) = effective
+                .overrides
+                .iter()
+                .filter(|o| o.runner == runner_index && o.key.path == ["kubernetes", "namespace"])
+                .find_map(|o| effective.settings[o.setting].assumption.clone())
+            {
+                assumptions.push(Assumption::new(
+                    assumption.key,
+                    "default",
+                    format!("{}; `default` stands in for it", assumption.origin),
+                ));
+            }
+            "default".to_string()
+        }
     };
 
     let (manager_sa, sa_assumption) = deployment.manager_service_account.clone().unwrap_or_else(|| {

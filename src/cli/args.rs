@@ -115,8 +115,12 @@ pub struct RenderArgs {
     #[arg(long)]
     pub job: Option<String>,
     /// Print the pod after OpenShift SCC admission mutated it.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "effective")]
     pub admitted: bool,
+    /// Print each runner config as the runner runs it: the registration template merged with
+    /// the environment the Helm chart or the Operator sets, each key with the source that won.
+    #[arg(long, conflicts_with = "job")]
+    pub effective: bool,
 }
 
 /// What the prediction assumes.

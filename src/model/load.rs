@@ -384,6 +384,23 @@ impl Inputs {
 
     fn add_helm_values(&mut self, source: SourceId, root: Node) {
         self.redact_secret_keys(source, &root);
+        // Environment variables that hold credentials (`CI_SERVER_TOKEN`,
+        // `CACHE_S3_SECRET_KEY`…): their values sit under a neutral key (`value`).
+        for item in root.get("envVars").map(Node::items).unwrap_or(&[]) {
+            if item
+                .get("name")
+                .and_then(Node::as_str)
+                .is_some_and(is_secret_env)
+                && let Some(value) = item.get("value")
+            {
+                self.sources.redact(Span::new(source, value.range));
+            }
+        }
+        for entry in root.get("extraEnv").map(Node::entries).unwrap_or(&[]) {
+            if is_secret_env(&entry.key) {
+                self.sources.redact(Span::new(source, entry.value.range));
+            }
+        }
         if let Some(config) = root.at(&["runners".into(), "config".into()]) {
             self.add_embedded_config(
                 source,
@@ -471,6 +488,12 @@ impl Inputs {
                 ObjectKind::Runner(Box::new(r))
             }),
             ("", "ConfigMap") => {
+                // An env ConfigMap (the Operator's `spec.env`) may carry credentials by name.
+                for entry in node.get("data").map(Node::entries).unwrap_or(&[]) {
+                    if is_secret_env(&entry.key) {
+                        self.sources.redact(Span::new(source, entry.value.range));
+                    }
+                }
                 let name = node
                     .at(&["metadata".into(), "name".into()])
                     .and_then(Node::as_str)
@@ -604,8 +627,24 @@ fn redact_secret(node: &mut Node) {
     }
 }
 
+/// Environment variable names that hold credentials: the runner's own (`CI_SERVER_TOKEN`,
+/// the cache keys) and any whose name says so.
+pub fn is_secret_env(name: &str) -> bool {
+    crate::model::registration::key_for_env(name).is_some_and(|k| k.is_secret())
+        || [
+            "TOKEN",
+            "PASSWORD",
+            "SECRET",
+            "PRIVATE_KEY",
+            "ACCESS_KEY",
+            "ACCOUNT_KEY",
+        ]
+        .iter()
+        .any(|word| name.to_ascii_uppercase().contains(word))
+}
+
 /// Keys whose values are credentials (runner tokens, cache and registry keys, passwords).
-fn is_secret_key(key: &str) -> bool {
+pub fn is_secret_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase().replace(['_', '-'], "");
     matches!(
         key.as_str(),

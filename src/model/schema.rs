@@ -849,6 +849,19 @@ pub fn tables_along(path: &[PathStep]) -> Vec<&'static TableSchema> {
     tables
 }
 
+/// The schema of a key below a `[[runners]]` entry (`["kubernetes", "namespace"]`).
+pub fn runner_key(path: &[&str]) -> Option<&'static KeySchema> {
+    let (last, tables) = path.split_last()?;
+    let mut table = &RUNNER;
+    for key in tables {
+        match table.key(key)?.ty {
+            Ty::Table(t) => table = t,
+            _ => return None,
+        }
+    }
+    table.key(last)
+}
+
 /// A version as the schema writes it (`"16.10"`, `"17.0"`), as semver.
 pub fn parse_version(text: &str) -> Option<semver::Version> {
     let parts: Vec<u64> = text

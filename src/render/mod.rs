@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod concise;
+pub mod effective;
 pub mod gitlab;
 pub mod human;
 pub mod json;

@@ -154,6 +154,7 @@ pub static RULES: &[&Rule] = &[
     &config::template_runner_count::TEMPLATE_RUNNER_COUNT,
     &config::template_key_set_by_registration::TEMPLATE_KEY_SET_BY_REGISTRATION,
     &config::unknown_runner_spec_field::UNKNOWN_RUNNER_SPEC_FIELD,
+    &config::env_conflicts_with_template::ENV_CONFLICTS_WITH_TEMPLATE,
     &admission::job_pod_rejected_by_scc::JOB_POD_REJECTED_BY_SCC,
     &admission::scc_runs_job_as_root::SCC_RUNS_JOB_AS_ROOT,
     &admission::job_pod_violates_pod_security::JOB_POD_VIOLATES_POD_SECURITY,

@@ -2,6 +2,7 @@
 
 pub(crate) mod cache_shared_without_type;
 pub(crate) mod docker_only_key;
+pub(crate) mod env_conflicts_with_template;
 pub(crate) mod global_key_in_template;
 pub(crate) mod key_after_subtable_header;
 pub(crate) mod key_newer_than_runner;
