@@ -35,18 +35,23 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("01-values-diff.yaml", &["RD108"]),
     // A Terraform template: reported once; `run_as_user:` with a colon is a syntax error.
     ("02-config-template.toml", &["RD006", "RD002"]),
-    // Terraform placeholders; `tags` is not a config.toml key.
-    ("04-values-podspec.yaml", &["RD006", "RD101"]),
-    // `tls_verify` is a Docker key; `runners.privileged` is a chart value removed in 0.53.
-    ("05-values-tlsverify.yaml", &["RD104", "RD109"]),
+    // Terraform placeholders; `tags` is not a config.toml key; the `pod_spec` patch adds a
+    // Secret volume no volume key shows.
+    ("04-values-podspec.yaml", &["RD006", "RD101", "RD405"]),
+    // `tls_verify` is a Docker key; `runners.privileged` is a chart value removed in 0.53;
+    // `hostAliases` for the GitLab host reach the manager, not the job pods.
+    ("05-values-tlsverify.yaml", &["RD104", "RD109", "RD606"]),
     // No `[[runners]]` before the volume tables; `readonly` is a typo of `read_only`.
     ("06-readme-pvc-snippet.toml", &["RD107", "RD101"]),
     // Chart templates in `runners.config` (rendered by `tpl`); registration-only chart values.
     ("08-common-values.yaml", &["RD006", "RD110"]),
-    // Registration-only chart values next to `runners.config`.
-    ("09-kaniko-buildkit-values.yaml", &["RD110"]),
-    // `fsGroup` in the chart's container `securityContext`.
-    ("11-values-fsgroup-in-container-ctx.yaml", &["RD111"]),
+    // Registration-only chart values next to `runners.config`; `rbac.rules: []` grants `*`.
+    ("09-kaniko-buildkit-values.yaml", &["RD110", "RD118"]),
+    // `fsGroup` in the chart's container `securityContext`; `rbac.clusterWideAccess`.
+    (
+        "11-values-fsgroup-in-container-ctx.yaml",
+        &["RD111", "RD118"],
+    ),
     // `runners.privileged` is a chart value removed in 0.53.
     ("13-dind-values.yaml", &["RD109"]),
 ];

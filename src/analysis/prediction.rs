@@ -200,14 +200,14 @@ pub fn predict_all(
         let Some(effective) = effective.get(config_index) else {
             continue;
         };
-        let Some(typed) = typed_runners(config, effective) else {
+        let Some((typed, without_placeholders)) = typed_runners(config, effective) else {
             continue; // the config rules report why it does not type-check
         };
         for (runner_index, entry) in typed.into_iter().enumerate() {
             if entry.executor.as_deref().unwrap_or("kubernetes") != "kubernetes" {
                 continue;
             }
-            out.push(predict_runner(
+            let mut prediction = predict_runner(
                 inputs,
                 settings,
                 &platform_name,
@@ -215,7 +215,15 @@ pub fn predict_all(
                 (config_index, runner_index),
                 entry,
                 effective,
-            ));
+            );
+            if without_placeholders {
+                prediction.assumptions.push(Assumption::new(
+                    "config.placeholders",
+                    "unset",
+                    "the config is a template whose placeholders give some keys values of the wrong type until it is rendered; those keys are modelled as unset",
+                ));
+            }
+            out.push(prediction);
         }
     }
     out
@@ -224,12 +232,51 @@ pub fn predict_all(
 /// The typed entries of a config, one per `[[runners]]` item, after what registration sets from
 /// the environment; `None` when the whole config does not fit the schema (wrong types are
 /// reported by the config rules).
-fn typed_runners(config: &ConfigDoc, effective: &EffectiveConfig) -> Option<Vec<RunnerEntry>> {
-    let mut json = config.root.to_json();
-    effective.apply(&mut json);
-    RunnerConfigFile::load_json_value(&json)
-        .ok()
-        .map(|loaded| loaded.config.runners)
+///
+/// The second value is set when that needed leaving out the keys whose values are template
+/// placeholders (`privileged = ${privileged}`): they are then modelled as unset.
+fn typed_runners(
+    config: &ConfigDoc,
+    effective: &EffectiveConfig,
+) -> Option<(Vec<RunnerEntry>, bool)> {
+    let typed = |mut json: serde_json::Value| {
+        effective.apply(&mut json);
+        RunnerConfigFile::load_json_value(&json)
+            .ok()
+            .map(|loaded| loaded.config.runners)
+    };
+    if let Some(runners) = typed(config.root.to_json()) {
+        return Some((runners, false));
+    }
+    if config.placeholders.is_empty() {
+        return None;
+    }
+    typed(json_without_placeholders(&config.root, config)).map(|runners| (runners, true))
+}
+
+/// The tree as JSON, without the scalars a template placeholder stands in for.
+fn json_without_placeholders(node: &crate::source::Node, config: &ConfigDoc) -> serde_json::Value {
+    use crate::source::tree::Value;
+    let is_placeholder = |n: &crate::source::Node| {
+        !matches!(n.value, Value::Map(_) | Value::Seq(_)) && config.is_placeholder(n.range)
+    };
+    match &node.value {
+        Value::Map(entries) => serde_json::Value::Object(
+            entries
+                .iter()
+                .filter(|e| !is_placeholder(&e.value))
+                .map(|e| (e.key.clone(), json_without_placeholders(&e.value, config)))
+                .collect(),
+        ),
+        Value::Seq(items) => serde_json::Value::Array(
+            items
+                .iter()
+                .filter(|i| !is_placeholder(i))
+                .map(|i| json_without_placeholders(i, config))
+                .collect(),
+        ),
+        _ => node.to_json(),
+    }
 }
 
 /// The SCCs and the RBAC that decide admission: the platform's defaults with the inputs'

@@ -2223,6 +2223,25 @@ fn diff_paths(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mu
                 diff_paths(&format!("{path}[{i}]"), va, vb, out);
             }
         }
+        // Lists of named items (containers, volumes, mounts) that a strategic patch grew or
+        // shrank: items are matched by name, so an added volume is named, not the whole list.
+        (Value::Array(x), Value::Array(y))
+            if x.iter()
+                .chain(y)
+                .all(|v| v.get("name").is_some_and(Value::is_string)) =>
+        {
+            for (i, vb) in y.iter().enumerate() {
+                match x.iter().find(|va| va.get("name") == vb.get("name")) {
+                    Some(va) => diff_paths(&format!("{path}[{i}]"), va, vb, out),
+                    None => out.push(format!("{path}[{i}]")),
+                }
+            }
+            if x.iter()
+                .any(|va| !y.iter().any(|vb| vb.get("name") == va.get("name")))
+            {
+                out.push(path.to_string());
+            }
+        }
         _ if a != b => out.push(path.to_string()),
         _ => {}
     }

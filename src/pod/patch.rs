@@ -113,9 +113,25 @@ pub(crate) fn strategic_patch(target: &mut Value, patch: &Value) {
 
 /// Applies one patch of the given type to the spec JSON.
 pub(crate) fn apply(spec: &mut Value, patch_type: &str, text: &str) -> Result<(), String> {
-    // The runner reads patches as YAML, a superset of JSON; only JSON text is supported here.
-    let patch: Value = serde_json::from_str(text)
-        .map_err(|e| format!("patch is not JSON (YAML patches are not modelled): {e}"))?;
+    // The runner converts the patch with sigs.k8s.io/yaml `YAMLToJSON` (`PodSpecPatch`,
+    // common/config.go L838–863 at gitlabhq/gitlab-runner@d79f3e7b89ab), so YAML and JSON
+    // both work; JSON is tried first since it is the common case and a subset of YAML.
+    let patch: Value = match serde_json::from_str(text) {
+        Ok(patch) => patch,
+        Err(_) => {
+            let stream = crate::source::yaml::parse(text);
+            match (stream.errors.first(), stream.documents.as_slice()) {
+                (None, [doc]) => doc.root.to_json(),
+                (Some(err), _) => {
+                    return Err(format!(
+                        "the patch is neither JSON nor YAML: {}",
+                        err.message
+                    ));
+                }
+                (None, _) => return Err("the patch is not one YAML document".to_string()),
+            }
+        }
+    };
     match patch_type {
         "" | "strategic" => strategic_patch(spec, &patch),
         "merge" => merge_patch(spec, &patch),

@@ -1,6 +1,7 @@
 //! `RD1xx`: the runner configuration itself — keys the runner ignores, wrong types, removed keys.
 
 pub(crate) mod cache_shared_without_type;
+pub(crate) mod chart_rbac_too_broad;
 pub(crate) mod docker_only_key;
 pub(crate) mod env_conflicts_with_template;
 pub(crate) mod global_key_in_template;

@@ -1,6 +1,7 @@
 //! `RD6xx`: network, proxies and trust (CA certificates) as job pods see them.
 
 pub(crate) mod ca_mounted_where_nothing_reads;
+pub(crate) mod host_aliases_only_on_manager;
 pub(crate) mod no_proxy_misses_cluster;
 pub(crate) mod no_proxy_misses_gitlab_host;
 pub(crate) mod no_proxy_misses_service_network;

@@ -3,3 +3,4 @@
 pub(crate) mod cache_not_writable;
 pub(crate) mod fs_group_not_applied;
 pub(crate) mod needless_mount_propagation;
+pub(crate) mod pod_spec_patch_adds_volume;
