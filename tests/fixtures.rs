@@ -41,8 +41,9 @@ const EXPECTED: &[(&str, &[&str])] = &[
     // `tls_verify` is a Docker key; `runners.privileged` is a chart value removed in 0.53;
     // `hostAliases` for the GitLab host reach the manager, not the job pods.
     ("05-values-tlsverify.yaml", &["RD104", "RD109", "RD606"]),
-    // No `[[runners]]` before the volume tables; `readonly` is a typo of `read_only`.
-    ("06-readme-pvc-snippet.toml", &["RD107", "RD101"]),
+    // No `[[runners]]` before the volume tables; `readonly` is a typo of `read_only`; the
+    // Docker socket from the node.
+    ("06-readme-pvc-snippet.toml", &["RD107", "RD101", "RD406"]),
     // Chart templates in `runners.config` (rendered by `tpl`); registration-only chart values.
     ("08-common-values.yaml", &["RD006", "RD110"]),
     // Registration-only chart values next to `runners.config`; `rbac.rules: []` grants `*`.

@@ -163,6 +163,7 @@ pub static RULES: &[&Rule] = &[
     &volumes::cache_not_writable::CACHE_NOT_WRITABLE,
     &volumes::needless_mount_propagation::NEEDLESS_MOUNT_PROPAGATION,
     &volumes::pod_spec_patch_adds_volume::POD_SPEC_PATCH_ADDS_VOLUME,
+    &volumes::docker_socket_mount::DOCKER_SOCKET_MOUNT,
     &builds::rootful_build_cannot_mount_overlay::ROOTFUL_BUILD_CANNOT_MOUNT_OVERLAY,
     &builds::rootless_build_cannot_map_users::ROOTLESS_BUILD_CANNOT_MAP_USERS,
     &builds::userns_mount_blocked_by_lsm::USERNS_MOUNT_BLOCKED_BY_LSM,
