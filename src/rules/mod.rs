@@ -220,8 +220,26 @@ mod tests {
     #[test]
     fn every_rule_documents_itself() {
         for rule in RULES {
-            for section in ["## What it does", "## Why is this bad?", "## Example"] {
-                assert!(rule.docs.contains(section), "{rule:?} lacks `{section}`");
+            let sections = [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "Use instead:",
+                "## References",
+            ];
+            let mut last = 0;
+            for section in sections {
+                let at = rule.docs.find(section);
+                assert!(at.is_some(), "{rule:?} lacks `{section}`");
+                let at = at.unwrap_or(0);
+                assert!(at >= last, "{rule:?}: `{section}` is out of order");
+                last = at;
+            }
+            if rule.fix != FixAvailability::None {
+                assert!(
+                    rule.docs.contains("## Fix safety"),
+                    "{rule:?} has a fix but no `## Fix safety`"
+                );
             }
             assert!(!rule.summary().is_empty(), "{rule:?} has no summary");
             assert!(
