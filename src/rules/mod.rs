@@ -12,6 +12,7 @@ mod config;
 mod input;
 mod network;
 mod pipeline;
+mod pod;
 mod volumes;
 
 pub use context::Context;
@@ -154,6 +155,9 @@ pub static RULES: &[&Rule] = &[
     &config::template_runner_count::TEMPLATE_RUNNER_COUNT,
     &config::template_key_set_by_registration::TEMPLATE_KEY_SET_BY_REGISTRATION,
     &config::unknown_runner_spec_field::UNKNOWN_RUNNER_SPEC_FIELD,
+    &pod::quota_exhausted_by_concurrent::QUOTA_EXHAUSTED_BY_CONCURRENT,
+    &pod::limit_above_limit_range_max::LIMIT_ABOVE_LIMIT_RANGE_MAX,
+    &pod::limit_range_default_applies::LIMIT_RANGE_DEFAULT_APPLIES,
     &admission::job_pod_rejected_by_scc::JOB_POD_REJECTED_BY_SCC,
     &admission::scc_runs_job_as_root::SCC_RUNS_JOB_AS_ROOT,
     &admission::job_pod_violates_pod_security::JOB_POD_VIOLATES_POD_SECURITY,
