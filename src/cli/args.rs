@@ -64,9 +64,9 @@ pub struct CheckArgs {
     /// Print nothing on standard output; only the exit code (and `--output` files) tell.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
-    pub fail_on: FailOn,
+    /// Lowest severity that makes the exit code 1 [default: warning, or the project file's].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Run only these rules (code, code prefix, name or group); repeatable.
     #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,
@@ -76,6 +76,47 @@ pub struct CheckArgs {
     /// When to use colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Set the level of a group (or code, prefix, name): `pedantic=warning`, `advice=off`;
+    /// repeatable, later ones win.
+    #[arg(long, value_name = "GROUP=LEVEL", value_parser = parse_level)]
+    pub level: Vec<(String, Option<Severity>)>,
+    /// The project config file [default: `runner-doctor.toml` or `.runner-doctor.toml` in the
+    /// current directory or above].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore any project config file.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
+/// Parses `--level GROUP=LEVEL` (`off` turns the rules off).
+fn parse_level(text: &str) -> Result<(String, Option<Severity>), String> {
+    let (selector, level) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not GROUP=LEVEL"))?;
+    let selector = selector.trim();
+    if !runner_doctor::rules::RULES
+        .iter()
+        .any(|r| r.matches(selector))
+    {
+        return Err(format!(
+            "`{selector}` names no rule group, code, prefix or name (groups: correctness, suspicious, security, advice, pedantic)"
+        ));
+    }
+    Ok((selector.to_string(), parse_severity(level.trim())?))
+}
+
+/// `error`, `warning`, `info` or `off`.
+fn parse_severity(level: &str) -> Result<Option<Severity>, String> {
+    match level {
+        "error" => Ok(Some(Severity::Error)),
+        "warning" | "warn" => Ok(Some(Severity::Warning)),
+        "info" => Ok(Some(Severity::Info)),
+        "off" => Ok(None),
+        other => Err(format!(
+            "unknown level `{other}`; expected error, warning, info or off"
+        )),
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -120,7 +161,7 @@ pub struct RenderArgs {
 }
 
 /// What the prediction assumes.
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct ModelArgs {
     /// The GitLab Runner version to model (default: the newest known).
     #[arg(long)]
@@ -222,19 +263,61 @@ impl ColorChoice {
 }
 
 impl CheckArgs {
-    /// Validates the flags into library settings.
-    pub fn settings(&self) -> anyhow::Result<Settings> {
-        let mut settings = self.model.settings()?;
-        settings.select = self.select.clone();
-        settings.ignore = self.ignore.clone();
-        settings.fail_on = match self.fail_on {
+    /// Validates the flags, over the project config file's values, into library settings and
+    /// the resolved `--fail-on` (whose `never` the caller handles).
+    pub fn settings(&self) -> anyhow::Result<(Settings, FailOn)> {
+        let project = if self.no_config {
+            None
+        } else if let Some(path) = &self.config {
+            Some(super::config::load(path)?)
+        } else {
+            let cwd = std::env::current_dir().context("cannot read the current directory")?;
+            super::config::find(&cwd)
+                .map(|p| super::config::load(&p))
+                .transpose()?
+        };
+        let project = project.unwrap_or_default();
+        // Flags win key by key; `--assume` and `--level` come after the file's, and the last
+        // one given wins.
+        let mut model = self.model.clone();
+        model.runner_version = model.runner_version.or(project.runner_version.clone());
+        model.platform = model.platform.or(project.platform.clone());
+        let file_assume = project.assume.iter().map(|(k, v)| format!("{k}={v}"));
+        model.assume = file_assume.chain(model.assume).collect();
+        let mut settings = model.settings()?;
+        settings.select = if self.select.is_empty() {
+            project.select.clone().unwrap_or_default()
+        } else {
+            self.select.clone()
+        };
+        settings.ignore = if self.ignore.is_empty() {
+            project.ignore.clone().unwrap_or_default()
+        } else {
+            self.ignore.clone()
+        };
+        for (selector, level) in &project.levels {
+            let parsed = parse_level(&format!("{selector}={level}"))
+                .map_err(|e| anyhow::anyhow!("project config `[levels]`: {e}"))?;
+            settings.levels.push(parsed);
+        }
+        settings.levels.extend(self.level.iter().cloned());
+        let fail_on = match (self.fail_on, project.fail_on.as_deref()) {
+            (Some(flag), _) => flag,
+            (None, Some(text)) => FailOn::from_str(text, true).map_err(|_| {
+                anyhow::anyhow!(
+                    "project config: unknown `fail-on = \"{text}\"`; expected error, warning, info or never"
+                )
+            })?,
+            (None, None) => FailOn::Warning,
+        };
+        settings.fail_on = match fail_on {
             FailOn::Error => Severity::Error,
             FailOn::Warning => Severity::Warning,
             FailOn::Info => Severity::Info,
             // Nothing is above "error"; `never` is handled by the caller.
             FailOn::Never => Severity::Error,
         };
-        Ok(settings)
+        Ok((settings, fail_on))
     }
 }
 

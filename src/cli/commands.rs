@@ -71,8 +71,13 @@ pub fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let settings = args.settings()?;
-    let inputs = Inputs::load(read_inputs(&args.paths, args.model.max_input_size));
+    let (settings, fail_on) = args.settings()?;
+    // The project config file is settings, never an input to check.
+    let raw: Vec<_> = read_inputs(&args.paths, args.model.max_input_size)
+        .into_iter()
+        .filter(|input| !super::config::is_project_config(&input.path))
+        .collect();
+    let inputs = Inputs::load(raw);
     let usable = inputs.has_usable_input();
     let report = runner_doctor::check(inputs, settings);
     // GitLab reports paths relative to the project; elsewhere, relative to where we run.
@@ -101,7 +106,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(if !usable {
         ExitCode::from(2)
-    } else if report.fails() && !matches!(args.fail_on, FailOn::Never) {
+    } else if report.fails() && !matches!(fail_on, FailOn::Never) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

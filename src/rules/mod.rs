@@ -139,6 +139,7 @@ pub static RULES: &[&Rule] = &[
     &input::unrecognised_input::UNRECOGNISED_INPUT,
     &input::unrendered_template::UNRENDERED_TEMPLATE,
     &input::unmodelled_kind::UNMODELLED_KIND,
+    &input::unused_suppression::UNUSED_SUPPRESSION,
     &config::unknown_config_key::UNKNOWN_CONFIG_KEY,
     &config::wrong_config_type::WRONG_CONFIG_TYPE,
     &config::removed_config_key::REMOVED_CONFIG_KEY,
@@ -180,12 +181,52 @@ pub static RULES: &[&Rule] = &[
     &pipeline::overwrite_variable_not_allowed::OVERWRITE_VARIABLE_NOT_ALLOWED,
 ];
 
+/// The findings of `unused-suppression` for the comments that suppressed nothing, when the
+/// rule is selected (it is pedantic: off by default).
+pub fn unused_suppressions(
+    analysis: &crate::analysis::Analysis,
+    unused: &[crate::suppress::Suppression],
+) -> Vec<crate::diagnostic::Diagnostic> {
+    let rule = &input::unused_suppression::UNUSED_SUPPRESSION;
+    match severity_for(rule, &analysis.settings) {
+        Some(severity) if !unused.is_empty() => {
+            let mut cx = Context::new(analysis, rule, severity);
+            input::unused_suppression::report(&mut cx, unused);
+            cx.into_diagnostics()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Finds a rule by code or name.
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
     RULES
         .iter()
         .copied()
         .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+}
+
+/// The severity a rule runs at under the whole settings: `ignore` first, then the last
+/// `--level` (or `[levels]`) entry that designates the rule, then the group's default under
+/// `select`. `None` when the rule does not run.
+pub fn severity_for(rule: &Rule, settings: &crate::settings::Settings) -> Option<Severity> {
+    if settings.ignore.iter().any(|s| rule.matches(s)) {
+        return None;
+    }
+    let level = settings
+        .levels
+        .iter()
+        .rev()
+        .find(|(selector, _)| rule.matches(selector));
+    match level {
+        // A level turns a rule on (even a pedantic one) unless `select` leaves it out.
+        Some((_, level)) => {
+            let selected =
+                settings.select.is_empty() || settings.select.iter().any(|s| rule.matches(s));
+            level.filter(|_| selected)
+        }
+        None => effective_severity(rule, &settings.select, &settings.ignore),
+    }
 }
 
 /// The severity a rule runs at under the selection, `None` when it does not run.
