@@ -26,8 +26,8 @@ pub enum Command {
     Access(AccessArgs),
     /// Print the job pod the runner would create, as Kubernetes YAML with provenance comments.
     Render(RenderArgs),
-    /// List every rule.
-    Rules,
+    /// List every rule (code, name, group, summary), or write the rule docs.
+    Rules(RulesArgs),
     /// Simulate admission (OpenShift SCC, Pod Security) of Pods and workloads.
     Admit(super::admit::AdmitArgs),
     /// Show a rule's documentation.
@@ -87,6 +87,28 @@ pub struct CheckArgs {
     /// Ignore any project config file.
     #[arg(long)]
     pub no_config: bool,
+}
+
+/// `rules`: the catalogue as a table, Markdown pages or JSON.
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+    /// With `--format markdown`: write one page per rule and `README.md` into DIR (removing
+    /// pages of rules that no longer exist) instead of printing.
+    #[arg(long, value_name = "DIR")]
+    pub write: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// One line per rule: code, name, group, summary.
+    Text,
+    /// The index and every rule's page, as in `docs/rules/`.
+    Markdown,
+    /// Every rule with its docs, as JSON.
+    Json,
 }
 
 /// Parses `--level GROUP=LEVEL` (`off` turns the rules off).

@@ -6,6 +6,8 @@
 
 pub mod context;
 
+pub mod docs;
+
 mod admission;
 mod builds;
 mod config;
@@ -84,6 +86,27 @@ impl std::fmt::Debug for Rule {
 }
 
 impl Rule {
+    /// The rule's docs as Markdown: the one space rustdoc leaves after `///` removed from each
+    /// line, so that indentation in examples reads as written.
+    pub fn markdown(&self) -> String {
+        let mut out: String = self
+            .docs
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        out.truncate(out.trim_end().len());
+        out
+    }
+
+    /// [`Rule::summary`] on one line, whitespace collapsed, for tables.
+    pub fn one_line_summary(&self) -> String {
+        self.summary()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// The first sentence of "What it does", for listings.
     pub fn summary(&self) -> &'static str {
         let after = self
