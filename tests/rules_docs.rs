@@ -174,3 +174,15 @@ fn rules_write_creates_the_tree_and_removes_stale_pages() {
         assert_eq!(std::fs::read_to_string(dir.join(&name)).unwrap(), text);
     }
 }
+
+#[test]
+fn explain_works_for_every_rule_by_code_and_by_name() {
+    for rule in RULES {
+        let page = docs::page(rule);
+        for key in [rule.code, rule.name, &rule.code.to_lowercase()] {
+            let out = bin(&["explain", key]);
+            assert!(out.status.success(), "explain {key}");
+            assert_eq!(String::from_utf8_lossy(&out.stdout), page, "explain {key}");
+        }
+    }
+}

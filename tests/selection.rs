@@ -292,3 +292,59 @@ fn a_bad_project_file_or_level_is_a_usage_error() {
     .unwrap();
     assert_eq!(run_in(&dir, &["check", "."]).status.code(), Some(2));
 }
+
+#[test]
+fn a_misspelt_selector_is_a_usage_error_with_a_suggestion() {
+    let dir = scratch("misspelt");
+    std::fs::write(dir.join("config.toml"), TYPO).unwrap();
+    // A letter O for a zero: without the check this would select nothing and pass.
+    let out = run_in(&dir, &["check", "--no-config", "--select", "RD1O1", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("did you mean `RD101`?"), "{err}");
+    let out = run_in(&dir, &["check", "--no-config", "--ignore", "pedantik", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`pedantic`"));
+    std::fs::write(dir.join("runner-doctor.toml"), "ignore = [\"RD1O2\"]\n").unwrap();
+    let out = run_in(&dir, &["check", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`ignore`") && err.contains("RD1O2"), "{err}");
+}
+
+#[test]
+fn the_project_files_levels_apply_broad_to_narrow() {
+    let dir = scratch("levels-order");
+    std::fs::write(dir.join("config.toml"), TYPO).unwrap();
+    // Sorted by key, `RD101` would come before `correctness` and be overridden by it.
+    std::fs::write(
+        dir.join("runner-doctor.toml"),
+        "select = [\"RD1\"]\n[levels]\nRD101 = \"info\"\ncorrectness = \"off\"\nRD10 = \"warning\"\n",
+    )
+    .unwrap();
+    let out = run_in(&dir, &["check", "--format", "concise", "."]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    // RD102: the prefix `RD10` overrides the group; RD101: its own code overrides both.
+    assert!(text.contains("info[RD101]"), "{text}");
+    assert!(text.contains("warning[RD102]"), "{text}");
+}
+
+/// JUnit lists one test case per rule that ran: a level that turns a pedantic rule on makes
+/// it run, and `off` makes a rule not run.
+#[test]
+fn junit_counts_the_rules_levels_turn_on_and_off() {
+    let dir = scratch("junit-levels");
+    std::fs::write(dir.join("config.toml"), "concurrent = 1\n").unwrap();
+    let junit = |extra: &[&str]| {
+        let mut args = vec!["check", "--no-config", "--format", "junit"];
+        args.extend_from_slice(extra);
+        args.push("config.toml");
+        String::from_utf8_lossy(&run_in(&dir, &args).stdout).into_owned()
+    };
+    let plain = junit(&[]);
+    assert!(!plain.contains("RD021 unused-suppression"), "{plain}");
+    assert!(plain.contains("RD101 unknown-config-key"), "{plain}");
+    let on = junit(&["--level", "RD021=warning", "--level", "RD101=off"]);
+    assert!(on.contains("RD021 unused-suppression"), "{on}");
+    assert!(!on.contains("RD101 unknown-config-key"), "{on}");
+}

@@ -68,10 +68,10 @@ pub struct CheckArgs {
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
     /// Run only these rules (code, code prefix, name or group); repeatable.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = parse_selector)]
     pub select: Vec<String>,
     /// Do not run these rules (code, code prefix, name or group); repeatable.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = parse_selector)]
     pub ignore: Vec<String>,
     /// When to use colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -116,16 +116,54 @@ fn parse_level(text: &str) -> Result<(String, Option<Severity>), String> {
     let (selector, level) = text
         .split_once('=')
         .ok_or_else(|| format!("`{text}` is not GROUP=LEVEL"))?;
-    let selector = selector.trim();
-    if !runner_doctor::rules::RULES
-        .iter()
-        .any(|r| r.matches(selector))
-    {
-        return Err(format!(
-            "`{selector}` names no rule group, code, prefix or name (groups: correctness, suspicious, security, advice, pedantic)"
-        ));
+    let selector = parse_selector(selector)?;
+    Ok((selector, parse_severity(level.trim())?))
+}
+
+/// Checks that a `--select`/`--ignore`/`--level` selector designates at least one rule, so
+/// that a misspelt one is a usage error rather than a silently empty selection.
+fn parse_selector(text: &str) -> Result<String, String> {
+    use runner_doctor::rules::RULES;
+    let selector = text.trim();
+    if RULES.iter().any(|r| r.matches(selector)) {
+        return Ok(selector.to_string());
     }
-    Ok((selector.to_string(), parse_severity(level.trim())?))
+    let groups = [
+        "correctness",
+        "suspicious",
+        "security",
+        "advice",
+        "pedantic",
+    ];
+    let closest = RULES
+        .iter()
+        .flat_map(|r| [r.code, r.name])
+        .chain(groups)
+        .map(|c| (strsim::levenshtein(c, selector), c))
+        .min()
+        .filter(|(distance, _)| *distance <= 2)
+        .map_or(String::new(), |(_, c)| format!("; did you mean `{c}`?"));
+    Err(format!(
+        "`{selector}` names no rule group, code, prefix or name{closest} (groups: {}; `runner-doctor rules` lists the rules)",
+        groups.join(", ")
+    ))
+}
+
+/// How narrowly a selector designates rules, so that the project file's `[levels]` (a table,
+/// whose order TOML does not keep) apply broad to narrow: a group, then a code prefix (shorter
+/// first), then one rule's code or name, each overriding the one before.
+fn specificity(selector: &str) -> (u8, usize) {
+    use runner_doctor::rules::RULES;
+    if RULES
+        .iter()
+        .any(|r| r.code == selector || r.name == selector)
+    {
+        (2, selector.len())
+    } else if RULES.iter().any(|r| r.code.starts_with(selector)) && selector != "ALL" {
+        (1, selector.len())
+    } else {
+        (0, 0)
+    }
 }
 
 /// `error`, `warning`, `info` or `off`.
@@ -317,7 +355,15 @@ impl CheckArgs {
         } else {
             self.ignore.clone()
         };
-        for (selector, level) in &project.levels {
+        for (key, selectors) in [("select", &settings.select), ("ignore", &settings.ignore)] {
+            for selector in selectors {
+                parse_selector(selector)
+                    .map_err(|e| anyhow::anyhow!("project config `{key}`: {e}"))?;
+            }
+        }
+        let mut file_levels: Vec<(&String, &String)> = project.levels.iter().collect();
+        file_levels.sort_by_key(|(selector, _)| specificity(selector));
+        for (selector, level) in file_levels {
             let parsed = parse_level(&format!("{selector}={level}"))
                 .map_err(|e| anyhow::anyhow!("project config `[levels]`: {e}"))?;
             settings.levels.push(parsed);
