@@ -16,6 +16,7 @@ pub mod render;
 pub mod rules;
 pub mod settings;
 pub mod source;
+pub mod suppress;
 
 use analysis::Analysis;
 use diagnostic::{Assumption, Diagnostic, Severity};
@@ -58,9 +59,7 @@ pub fn check(inputs: Inputs, settings: Settings) -> Report {
     let analysis = Analysis::new(inputs, settings);
     let mut diagnostics = Vec::new();
     for &rule in rules::RULES {
-        let Some(severity) =
-            rules::effective_severity(rule, &analysis.settings.select, &analysis.settings.ignore)
-        else {
+        let Some(severity) = rules::severity_for(rule, &analysis.settings) else {
             continue;
         };
         let mut cx = rules::Context::new(&analysis, rule, severity);
@@ -68,6 +67,10 @@ pub fn check(inputs: Inputs, settings: Settings) -> Report {
         diagnostics.extend(cx.into_diagnostics());
     }
     mark_registration_overrides(&analysis, &mut diagnostics);
+    // Inline `# runner-doctor: allow(…)` comments, on the lines the user wrote.
+    let ran = |rule: &rules::Rule| rules::severity_for(rule, &analysis.settings).is_some();
+    let unused = suppress::apply(&analysis.inputs.sources, &mut diagnostics, &ran);
+    diagnostics.extend(rules::unused_suppressions(&analysis, &unused));
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| d.primary.map(|s| analysis.inputs.sources.to_host(s).0);
         key(a).cmp(&key(b)).then(a.code.cmp(b.code))

@@ -22,6 +22,10 @@ pub struct Settings {
     pub select: Vec<String>,
     /// Codes, prefixes, names or groups not to run.
     pub ignore: Vec<String>,
+    /// Levels by selector (usually a group: `pedantic` → warning), in the order given: the
+    /// project file's `[levels]` first, then `--level`; the last one designating a rule wins.
+    /// `None` turns the rules off.
+    pub levels: Vec<(String, Option<Severity>)>,
     /// The lowest severity that makes the run fail (exit 1).
     pub fail_on: Severity,
     /// A job given with `--job FILE`, predicted instead of the runner's default job.
@@ -36,6 +40,7 @@ impl Default for Settings {
             assume: Vec::new(),
             select: Vec::new(),
             ignore: Vec::new(),
+            levels: Vec::new(),
             fail_on: Severity::Warning,
             job: None,
         }

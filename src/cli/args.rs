@@ -26,8 +26,8 @@ pub enum Command {
     Access(AccessArgs),
     /// Print the job pod the runner would create, as Kubernetes YAML with provenance comments.
     Render(RenderArgs),
-    /// List every rule.
-    Rules,
+    /// List every rule (code, name, group, summary), or write the rule docs.
+    Rules(RulesArgs),
     /// Simulate admission (OpenShift SCC, Pod Security) of Pods and workloads.
     Admit(super::admit::AdmitArgs),
     /// Show a rule's documentation.
@@ -64,18 +64,119 @@ pub struct CheckArgs {
     /// Print nothing on standard output; only the exit code (and `--output` files) tell.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
-    pub fail_on: FailOn,
+    /// Lowest severity that makes the exit code 1 [default: warning, or the project file's].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Run only these rules (code, code prefix, name or group); repeatable.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = parse_selector)]
     pub select: Vec<String>,
     /// Do not run these rules (code, code prefix, name or group); repeatable.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = parse_selector)]
     pub ignore: Vec<String>,
     /// When to use colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Set the level of a group (or code, prefix, name): `pedantic=warning`, `advice=off`;
+    /// repeatable, later ones win.
+    #[arg(long, value_name = "GROUP=LEVEL", value_parser = parse_level)]
+    pub level: Vec<(String, Option<Severity>)>,
+    /// The project config file [default: `runner-doctor.toml` or `.runner-doctor.toml` in the
+    /// current directory or above].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore any project config file.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
+/// `rules`: the catalogue as a table, Markdown pages or JSON.
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+    /// With `--format markdown`: write one page per rule and `README.md` into DIR (removing
+    /// pages of rules that no longer exist) instead of printing.
+    #[arg(long, value_name = "DIR")]
+    pub write: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// One line per rule: code, name, group, summary.
+    Text,
+    /// The index and every rule's page, as in `docs/rules/`.
+    Markdown,
+    /// Every rule with its docs, as JSON.
+    Json,
+}
+
+/// Parses `--level GROUP=LEVEL` (`off` turns the rules off).
+fn parse_level(text: &str) -> Result<(String, Option<Severity>), String> {
+    let (selector, level) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not GROUP=LEVEL"))?;
+    let selector = parse_selector(selector)?;
+    Ok((selector, parse_severity(level.trim())?))
+}
+
+/// Checks that a `--select`/`--ignore`/`--level` selector designates at least one rule, so
+/// that a misspelt one is a usage error rather than a silently empty selection.
+fn parse_selector(text: &str) -> Result<String, String> {
+    use runner_doctor::rules::RULES;
+    let selector = text.trim();
+    if RULES.iter().any(|r| r.matches(selector)) {
+        return Ok(selector.to_string());
+    }
+    let groups = [
+        "correctness",
+        "suspicious",
+        "security",
+        "advice",
+        "pedantic",
+    ];
+    let closest = RULES
+        .iter()
+        .flat_map(|r| [r.code, r.name])
+        .chain(groups)
+        .map(|c| (strsim::levenshtein(c, selector), c))
+        .min()
+        .filter(|(distance, _)| *distance <= 2)
+        .map_or(String::new(), |(_, c)| format!("; did you mean `{c}`?"));
+    Err(format!(
+        "`{selector}` names no rule group, code, prefix or name{closest} (groups: {}; `runner-doctor rules` lists the rules)",
+        groups.join(", ")
+    ))
+}
+
+/// How narrowly a selector designates rules, so that the project file's `[levels]` (a table,
+/// whose order TOML does not keep) apply broad to narrow: a group, then a code prefix (shorter
+/// first), then one rule's code or name, each overriding the one before.
+fn specificity(selector: &str) -> (u8, usize) {
+    use runner_doctor::rules::RULES;
+    if RULES
+        .iter()
+        .any(|r| r.code == selector || r.name == selector)
+    {
+        (2, selector.len())
+    } else if RULES.iter().any(|r| r.code.starts_with(selector)) && selector != "ALL" {
+        (1, selector.len())
+    } else {
+        (0, 0)
+    }
+}
+
+/// `error`, `warning`, `info` or `off`.
+fn parse_severity(level: &str) -> Result<Option<Severity>, String> {
+    match level {
+        "error" => Ok(Some(Severity::Error)),
+        "warning" | "warn" => Ok(Some(Severity::Warning)),
+        "info" => Ok(Some(Severity::Info)),
+        "off" => Ok(None),
+        other => Err(format!(
+            "unknown level `{other}`; expected error, warning, info or off"
+        )),
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -124,7 +225,7 @@ pub struct RenderArgs {
 }
 
 /// What the prediction assumes.
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct ModelArgs {
     /// The GitLab Runner version to model (default: the newest known).
     #[arg(long)]
@@ -226,19 +327,69 @@ impl ColorChoice {
 }
 
 impl CheckArgs {
-    /// Validates the flags into library settings.
-    pub fn settings(&self) -> anyhow::Result<Settings> {
-        let mut settings = self.model.settings()?;
-        settings.select = self.select.clone();
-        settings.ignore = self.ignore.clone();
-        settings.fail_on = match self.fail_on {
+    /// Validates the flags, over the project config file's values, into library settings and
+    /// the resolved `--fail-on` (whose `never` the caller handles).
+    pub fn settings(&self) -> anyhow::Result<(Settings, FailOn)> {
+        let project = if self.no_config {
+            None
+        } else if let Some(path) = &self.config {
+            Some(super::config::load(path)?)
+        } else {
+            let cwd = std::env::current_dir().context("cannot read the current directory")?;
+            super::config::find(&cwd)
+                .map(|p| super::config::load(&p))
+                .transpose()?
+        };
+        let project = project.unwrap_or_default();
+        // Flags win key by key; `--assume` and `--level` come after the file's, and the last
+        // one given wins.
+        let mut model = self.model.clone();
+        model.runner_version = model.runner_version.or(project.runner_version.clone());
+        model.platform = model.platform.or(project.platform.clone());
+        let file_assume = project.assume.iter().map(|(k, v)| format!("{k}={v}"));
+        model.assume = file_assume.chain(model.assume).collect();
+        let mut settings = model.settings()?;
+        settings.select = if self.select.is_empty() {
+            project.select.clone().unwrap_or_default()
+        } else {
+            self.select.clone()
+        };
+        settings.ignore = if self.ignore.is_empty() {
+            project.ignore.clone().unwrap_or_default()
+        } else {
+            self.ignore.clone()
+        };
+        for (key, selectors) in [("select", &settings.select), ("ignore", &settings.ignore)] {
+            for selector in selectors {
+                parse_selector(selector)
+                    .map_err(|e| anyhow::anyhow!("project config `{key}`: {e}"))?;
+            }
+        }
+        let mut file_levels: Vec<(&String, &String)> = project.levels.iter().collect();
+        file_levels.sort_by_key(|(selector, _)| specificity(selector));
+        for (selector, level) in file_levels {
+            let parsed = parse_level(&format!("{selector}={level}"))
+                .map_err(|e| anyhow::anyhow!("project config `[levels]`: {e}"))?;
+            settings.levels.push(parsed);
+        }
+        settings.levels.extend(self.level.iter().cloned());
+        let fail_on = match (self.fail_on, project.fail_on.as_deref()) {
+            (Some(flag), _) => flag,
+            (None, Some(text)) => FailOn::from_str(text, true).map_err(|_| {
+                anyhow::anyhow!(
+                    "project config: unknown `fail-on = \"{text}\"`; expected error, warning, info or never"
+                )
+            })?,
+            (None, None) => FailOn::Warning,
+        };
+        settings.fail_on = match fail_on {
             FailOn::Error => Severity::Error,
             FailOn::Warning => Severity::Warning,
             FailOn::Info => Severity::Info,
             // Nothing is above "error"; `never` is handled by the caller.
             FailOn::Never => Severity::Error,
         };
-        Ok(settings)
+        Ok((settings, fail_on))
     }
 }
 

@@ -10,7 +10,10 @@ use runner_doctor::render::{self, Options};
 use runner_doctor::rules::{self, RULES};
 use runner_doctor::source::discover::read_inputs;
 
-use super::args::{AccessArgs, AccessFormat, Args, CheckArgs, Command, FailOn, Format, RenderArgs};
+use super::args::{
+    AccessArgs, AccessFormat, Args, CheckArgs, Command, FailOn, Format, RenderArgs, RulesArgs,
+    RulesFormat,
+};
 use super::print;
 
 pub fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
@@ -37,29 +40,10 @@ pub fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
             print(&String::from_utf8_lossy(&out))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Rules => {
-            let mut out = String::new();
-            for rule in RULES {
-                out.push_str(&format!(
-                    "{:<6} {:<34} {:<12} {}\n",
-                    rule.code,
-                    rule.name,
-                    rule.group.name(),
-                    rule.summary().replace('\n', " ")
-                ));
-            }
-            print(&out)?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Rules(rules_args) => list_rules(rules_args),
         Command::Explain { rule } => match rules::find(&rule) {
             Some(rule) => {
-                print(&format!(
-                    "# {} ({})\n\ngroup: {}\n\n{}",
-                    rule.name,
-                    rule.code,
-                    rule.group.name(),
-                    rule.docs
-                ))?;
+                print(&rules::docs::page(rule))?;
                 Ok(ExitCode::SUCCESS)
             }
             None => {
@@ -70,9 +54,70 @@ pub fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// `rules`: the table, the Markdown docs (printed or written) or JSON.
+fn list_rules(args: RulesArgs) -> anyhow::Result<ExitCode> {
+    use runner_doctor::rules::docs;
+    match (args.format, &args.write) {
+        (RulesFormat::Markdown, Some(dir)) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create `{}`", dir.display()))?;
+            let files = docs::generate();
+            // Pages of rules that were renamed or removed would linger otherwise.
+            for entry in std::fs::read_dir(dir)? {
+                let path = entry?.path();
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if name.starts_with("RD")
+                    && name.ends_with(".md")
+                    && !files.iter().any(|(f, _)| f == name)
+                {
+                    std::fs::remove_file(&path)
+                        .with_context(|| format!("cannot remove `{}`", path.display()))?;
+                }
+            }
+            for (name, text) in &files {
+                let path = dir.join(name);
+                std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write `{}`", path.display()))?;
+            }
+            eprintln!(
+                "runner-doctor: wrote {} files to `{}`",
+                files.len(),
+                dir.display()
+            );
+        }
+        (_, Some(_)) => anyhow::bail!("`--write` needs `--format markdown`"),
+        (RulesFormat::Markdown, None) => {
+            let pages: Vec<String> = docs::generate().into_iter().map(|(_, t)| t).collect();
+            print(&pages.join("\n---\n\n"))?;
+        }
+        (RulesFormat::Json, None) => {
+            print(&(serde_json::to_string_pretty(&docs::entries())? + "\n"))?;
+        }
+        (RulesFormat::Text, None) => {
+            let mut out = String::new();
+            for rule in RULES {
+                out.push_str(&format!(
+                    "{:<6} {:<38} {:<12} {}\n",
+                    rule.code,
+                    rule.name,
+                    rule.group.name(),
+                    rule.one_line_summary()
+                ));
+            }
+            print(&out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let settings = args.settings()?;
-    let inputs = Inputs::load(read_inputs(&args.paths, args.model.max_input_size));
+    let (settings, fail_on) = args.settings()?;
+    // The project config file is settings, never an input to check.
+    let raw: Vec<_> = read_inputs(&args.paths, args.model.max_input_size)
+        .into_iter()
+        .filter(|input| !super::config::is_project_config(&input.path))
+        .collect();
+    let inputs = Inputs::load(raw);
     let usable = inputs.has_usable_input();
     let report = runner_doctor::check(inputs, settings);
     // GitLab reports paths relative to the project; elsewhere, relative to where we run.
@@ -101,7 +146,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(if !usable {
         ExitCode::from(2)
-    } else if report.fails() && !matches!(args.fail_on, FailOn::Never) {
+    } else if report.fails() && !matches!(fail_on, FailOn::Never) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

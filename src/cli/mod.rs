@@ -5,6 +5,7 @@
 mod admit;
 mod args;
 mod commands;
+mod config;
 
 pub use args::Args;
 

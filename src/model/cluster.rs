@@ -5,7 +5,8 @@
 //! data never enters this model: a Secret keeps its name, type and key names only.
 
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Namespace, PersistentVolume, PersistentVolumeClaim, Pod, ServiceAccount,
+    ConfigMap, LimitRange, Namespace, PersistentVolume, PersistentVolumeClaim, Pod, ResourceQuota,
+    ServiceAccount,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass};
@@ -44,6 +45,9 @@ pub enum ObjectKind {
     Secret(SecretRef),
     /// The GitLab Runner Operator's `Runner` resource.
     Runner(Box<OperatorRunner>),
+    /// A namespace's ResourceQuota and LimitRange: what the job pods may request and use.
+    ResourceQuota(ResourceQuota),
+    LimitRange(LimitRange),
     /// Any other kind: kept so that workloads and unknown kinds can be reported on.
     Other {
         api_version: String,
@@ -112,6 +116,8 @@ impl ClusterObject {
             ObjectKind::ConfigMap(_) => "ConfigMap",
             ObjectKind::Secret(_) => "Secret",
             ObjectKind::Runner(_) => "Runner",
+            ObjectKind::ResourceQuota(_) => "ResourceQuota",
+            ObjectKind::LimitRange(_) => "LimitRange",
             ObjectKind::Other { kind, .. } => kind,
         }
     }
@@ -193,4 +199,6 @@ lookups! {
     config_maps, config_map, ConfigMap, ConfigMap;
     secrets, secret, Secret, SecretRef;
     runners, runner, Runner, OperatorRunner;
+    resource_quotas, resource_quota, ResourceQuota, ResourceQuota;
+    limit_ranges, limit_range, LimitRange, LimitRange;
 }

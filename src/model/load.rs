@@ -484,6 +484,8 @@ impl Inputs {
             }
             ("storage.k8s.io", "CSIDriver") => self.typed(source, &node, ObjectKind::CsiDriver),
             ("", "Pod") => self.typed(source, &node, |p| ObjectKind::Pod(Box::new(p))),
+            ("", "ResourceQuota") => self.typed(source, &node, ObjectKind::ResourceQuota),
+            ("", "LimitRange") => self.typed(source, &node, ObjectKind::LimitRange),
             ("apps.gitlab.com", "Runner") => self.typed(source, &node, |r: OperatorRunner| {
                 ObjectKind::Runner(Box::new(r))
             }),

@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::Report;
 use crate::diagnostic::Diagnostic;
 use crate::render::{Secrets, host_files, locate, relative_path};
-use crate::rules::{RULES, effective_severity};
+use crate::rules::{RULES, severity_for};
 
 /// Where findings about the run as a whole go (they have no file).
 const RUN: &str = "(run)";
@@ -87,7 +87,7 @@ pub fn render(report: &Report, root: &Path) -> String {
     let mut cases = String::new();
     let (mut tests, mut failures) = (0usize, 0usize);
     for rule in RULES {
-        let ran = effective_severity(rule, &settings.select, &settings.ignore).is_some();
+        let ran = severity_for(rule, settings).is_some();
         for file in &files {
             let found = findings.get(&(rule.code, file.clone()));
             // The run-level pseudo file only holds the rules that reported there.

@@ -6,12 +6,15 @@
 
 pub mod context;
 
+pub mod docs;
+
 mod admission;
 mod builds;
 mod config;
 mod input;
 mod network;
 mod pipeline;
+mod pod;
 mod volumes;
 
 pub use context::Context;
@@ -83,6 +86,27 @@ impl std::fmt::Debug for Rule {
 }
 
 impl Rule {
+    /// The rule's docs as Markdown: the one space rustdoc leaves after `///` removed from each
+    /// line, so that indentation in examples reads as written.
+    pub fn markdown(&self) -> String {
+        let mut out: String = self
+            .docs
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        out.truncate(out.trim_end().len());
+        out
+    }
+
+    /// [`Rule::summary`] on one line, whitespace collapsed, for tables.
+    pub fn one_line_summary(&self) -> String {
+        self.summary()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// The first sentence of "What it does", for listings.
     pub fn summary(&self) -> &'static str {
         let after = self
@@ -138,6 +162,7 @@ pub static RULES: &[&Rule] = &[
     &input::unrecognised_input::UNRECOGNISED_INPUT,
     &input::unrendered_template::UNRENDERED_TEMPLATE,
     &input::unmodelled_kind::UNMODELLED_KIND,
+    &input::unused_suppression::UNUSED_SUPPRESSION,
     &config::unknown_config_key::UNKNOWN_CONFIG_KEY,
     &config::wrong_config_type::WRONG_CONFIG_TYPE,
     &config::removed_config_key::REMOVED_CONFIG_KEY,
@@ -156,6 +181,9 @@ pub static RULES: &[&Rule] = &[
     &config::unknown_runner_spec_field::UNKNOWN_RUNNER_SPEC_FIELD,
     &config::env_conflicts_with_template::ENV_CONFLICTS_WITH_TEMPLATE,
     &config::chart_rbac_too_broad::CHART_RBAC_TOO_BROAD,
+    &pod::quota_exhausted_by_concurrent::QUOTA_EXHAUSTED_BY_CONCURRENT,
+    &pod::limit_above_limit_range_max::LIMIT_ABOVE_LIMIT_RANGE_MAX,
+    &pod::limit_range_default_applies::LIMIT_RANGE_DEFAULT_APPLIES,
     &admission::job_pod_rejected_by_scc::JOB_POD_REJECTED_BY_SCC,
     &admission::scc_runs_job_as_root::SCC_RUNS_JOB_AS_ROOT,
     &admission::job_pod_violates_pod_security::JOB_POD_VIOLATES_POD_SECURITY,
@@ -181,12 +209,52 @@ pub static RULES: &[&Rule] = &[
     &pipeline::overwrite_variable_not_allowed::OVERWRITE_VARIABLE_NOT_ALLOWED,
 ];
 
+/// The findings of `unused-suppression` for the comments that suppressed nothing, when the
+/// rule is selected (it is pedantic: off by default).
+pub fn unused_suppressions(
+    analysis: &crate::analysis::Analysis,
+    unused: &[crate::suppress::Suppression],
+) -> Vec<crate::diagnostic::Diagnostic> {
+    let rule = &input::unused_suppression::UNUSED_SUPPRESSION;
+    match severity_for(rule, &analysis.settings) {
+        Some(severity) if !unused.is_empty() => {
+            let mut cx = Context::new(analysis, rule, severity);
+            input::unused_suppression::report(&mut cx, unused);
+            cx.into_diagnostics()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Finds a rule by code or name.
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
     RULES
         .iter()
         .copied()
         .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+}
+
+/// The severity a rule runs at under the whole settings: `ignore` first, then the last
+/// `--level` (or `[levels]`) entry that designates the rule, then the group's default under
+/// `select`. `None` when the rule does not run.
+pub fn severity_for(rule: &Rule, settings: &crate::settings::Settings) -> Option<Severity> {
+    if settings.ignore.iter().any(|s| rule.matches(s)) {
+        return None;
+    }
+    let level = settings
+        .levels
+        .iter()
+        .rev()
+        .find(|(selector, _)| rule.matches(selector));
+    match level {
+        // A level turns a rule on (even a pedantic one) unless `select` leaves it out.
+        Some((_, level)) => {
+            let selected =
+                settings.select.is_empty() || settings.select.iter().any(|s| rule.matches(s));
+            level.filter(|_| selected)
+        }
+        None => effective_severity(rule, &settings.select, &settings.ignore),
+    }
 }
 
 /// The severity a rule runs at under the selection, `None` when it does not run.
@@ -225,8 +293,26 @@ mod tests {
     #[test]
     fn every_rule_documents_itself() {
         for rule in RULES {
-            for section in ["## What it does", "## Why is this bad?", "## Example"] {
-                assert!(rule.docs.contains(section), "{rule:?} lacks `{section}`");
+            let sections = [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "Use instead:",
+                "## References",
+            ];
+            let mut last = 0;
+            for section in sections {
+                let at = rule.docs.find(section);
+                assert!(at.is_some(), "{rule:?} lacks `{section}`");
+                let at = at.unwrap_or(0);
+                assert!(at >= last, "{rule:?}: `{section}` is out of order");
+                last = at;
+            }
+            if rule.fix != FixAvailability::None {
+                assert!(
+                    rule.docs.contains("## Fix safety"),
+                    "{rule:?} has a fix but no `## Fix safety`"
+                );
             }
             assert!(!rule.summary().is_empty(), "{rule:?} has no summary");
             assert!(

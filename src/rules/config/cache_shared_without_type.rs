@@ -24,6 +24,9 @@ declare_rule! {
     ///     Type = "s3"
     ///     Shared = false
     /// ```
+    ///
+    /// ## References
+    /// - [GitLab Runner: the `[runners.cache]` section](https://docs.gitlab.com/runner/configuration/advanced-configuration/#the-runnerscache-section)
     pub static CACHE_SHARED_WITHOUT_TYPE = {
         code: "RD106",
         name: "cache-shared-without-type",

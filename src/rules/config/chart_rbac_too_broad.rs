@@ -45,6 +45,10 @@ declare_rule! {
     ///     - resources: ["services"]
     ///       verbs: ["create", "get"]
     /// ```
+    ///
+    /// ## References
+    /// - [GitLab Runner Helm chart: RBAC](https://docs.gitlab.com/runner/install/kubernetes/)
+    /// - [Kubernetes: RBAC good practices](https://kubernetes.io/docs/concepts/security/rbac-good-practices/)
     pub static CHART_RBAC_TOO_BROAD = {
         code: "RD118",
         name: "chart-rbac-too-broad",

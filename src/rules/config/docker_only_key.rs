@@ -26,6 +26,10 @@ declare_rule! {
     ///   [runners.kubernetes]
     ///     namespace = "ci"
     /// ```
+    ///
+    /// ## References
+    /// - [GitLab Runner: Kubernetes executor settings](https://docs.gitlab.com/runner/executors/kubernetes/)
+    /// - [GitLab Runner: the `[runners.docker]` section](https://docs.gitlab.com/runner/configuration/advanced-configuration/#the-runnersdocker-section)
     pub static DOCKER_ONLY_KEY = {
         code: "RD104",
         name: "docker-only-key",

@@ -36,6 +36,10 @@ declare_rule! {
     ///       [runners.kubernetes]
     ///         namespace = "ci"
     /// ```
+    ///
+    /// ## References
+    /// - [GitLab Runner: register with a configuration template](https://docs.gitlab.com/runner/register/#register-with-a-configuration-template)
+    /// - [GitLab Runner Helm chart](https://docs.gitlab.com/runner/install/kubernetes/)
     pub static ENV_CONFLICTS_WITH_TEMPLATE = {
         code: "RD117",
         name: "env-conflicts-with-template",

@@ -35,6 +35,10 @@ declare_rule! {
     ///       [runners.kubernetes]
     ///         namespace = "ci"
     /// ```
+    ///
+    /// ## References
+    /// - [GitLab Runner Helm chart](https://docs.gitlab.com/runner/install/kubernetes/)
+    /// - [GitLab Runner: global settings](https://docs.gitlab.com/runner/configuration/advanced-configuration/#the-global-section)
     pub static GLOBAL_KEY_IN_TEMPLATE = {
         code: "RD113",
         name: "global-key-in-template",

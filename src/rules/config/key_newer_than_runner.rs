@@ -38,6 +38,10 @@ declare_rule! {
     ///       [runners.kubernetes]
     ///         namespace_per_job = true
     /// ```
+    ///
+    /// ## References
+    /// - [GitLab Runner: advanced configuration](https://docs.gitlab.com/runner/configuration/advanced-configuration/)
+    /// - [GitLab Runner changelog](https://gitlab.com/gitlab-org/gitlab-runner/-/blob/main/CHANGELOG.md)
     pub static KEY_NEWER_THAN_RUNNER = {
         code: "RD112",
         name: "key-newer-than-runner",

@@ -20,6 +20,10 @@ declare_rule! {
     /// [[runners]]
     ///   pre_get_sources_script = "git config --global http.sslVerify false"
     /// ```
+    ///
+    /// ## References
+    /// - [GitLab Runner: the `[[runners]]` section](https://docs.gitlab.com/runner/configuration/advanced-configuration/#the-runners-section)
+    /// - [GitLab Runner changelog](https://gitlab.com/gitlab-org/gitlab-runner/-/blob/main/CHANGELOG.md)
     pub static REMOVED_CONFIG_KEY = {
         code: "RD103",
         name: "removed-config-key",

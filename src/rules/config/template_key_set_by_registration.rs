@@ -40,6 +40,10 @@ declare_rule! {
     ///       [runners.kubernetes]
     ///         namespace = "ci"
     /// ```
+    ///
+    /// ## References
+    /// - [GitLab Runner Helm chart](https://docs.gitlab.com/runner/install/kubernetes/)
+    /// - [Registering runners](https://docs.gitlab.com/runner/register/)
     pub static TEMPLATE_KEY_SET_BY_REGISTRATION = {
         code: "RD115",
         name: "template-key-set-by-registration",

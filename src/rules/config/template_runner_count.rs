@@ -33,6 +33,10 @@ declare_rule! {
     ///       [runners.kubernetes]
     ///         namespace = "ci"
     /// ```
+    ///
+    /// ## References
+    /// - [GitLab Runner Helm chart](https://docs.gitlab.com/runner/install/kubernetes/)
+    /// - [GitLab Runner Operator](https://docs.gitlab.com/runner/install/operator/)
     pub static TEMPLATE_RUNNER_COUNT = {
         code: "RD114",
         name: "template-runner-count",

@@ -24,6 +24,10 @@ declare_rule! {
     ///   [runners.kubernetes]
     ///     privileged = false
     /// ```
+    ///
+    /// ## References
+    /// - [TOML v1.0.0](https://toml.io/en/v1.0.0)
+    /// - [GitLab Runner: advanced configuration](https://docs.gitlab.com/runner/configuration/advanced-configuration/)
     pub static WRONG_CONFIG_TYPE = {
         code: "RD102",
         name: "wrong-config-type",

@@ -24,6 +24,9 @@ declare_rule! {
     /// metadata:
     ///   name: runner
     /// ```
+    ///
+    /// ## References
+    /// - [Kubernetes API reference](https://kubernetes.io/docs/reference/kubernetes-api/)
     pub static INVALID_OBJECT = {
         code: "RD004",
         name: "invalid-object",

@@ -20,6 +20,9 @@ declare_rule! {
     /// metadata:
     ///   name: team
     /// ```
+    ///
+    /// ## References
+    /// - [YAML 1.2.2](https://yaml.org/spec/1.2.2/)
     pub static INVALID_YAML = {
         code: "RD003",
         name: "invalid-yaml",

@@ -10,6 +10,7 @@ pub(crate) mod unmodelled_kind;
 pub(crate) mod unreadable_input;
 pub(crate) mod unrecognised_input;
 pub(crate) mod unrendered_template;
+pub(crate) mod unused_suppression;
 
 /// Reports each load problem of one kind at its place.
 fn report_problems(cx: &mut Context, kind: ProblemKind) {

@@ -28,6 +28,9 @@ declare_rule! {
     /// kind: PersistentVolumeClaim
     /// metadata: {name: cache, namespace: ci}
     /// ```
+    ///
+    /// ## References
+    /// - [Kubernetes API reference](https://kubernetes.io/docs/reference/kubernetes-api/)
     pub static UNMODELLED_KIND = {
         code: "RD020",
         name: "unmodelled-kind",

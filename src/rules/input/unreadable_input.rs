@@ -18,6 +18,9 @@ declare_rule! {
     /// ```sh
     /// runner-doctor check config.toml
     /// ```
+    ///
+    /// ## References
+    /// - [GitLab Runner: advanced configuration](https://docs.gitlab.com/runner/configuration/advanced-configuration/)
     pub static UNREADABLE_INPUT = {
         code: "RD001",
         name: "unreadable-input",

@@ -22,6 +22,10 @@ declare_rule! {
     /// metadata:
     ///   name: team-runner
     /// ```
+    ///
+    /// ## References
+    /// - [GitLab Runner: advanced configuration](https://docs.gitlab.com/runner/configuration/advanced-configuration/)
+    /// - [GitLab Runner Helm chart](https://docs.gitlab.com/runner/install/kubernetes/)
     pub static UNRECOGNISED_INPUT = {
         code: "RD005",
         name: "unrecognised-input",

@@ -32,6 +32,10 @@ declare_rule! {
     ///   [runners.kubernetes]
     ///     namespace = "ci"
     /// ```
+    ///
+    /// ## References
+    /// - [Helm: `helm template`](https://helm.sh/docs/helm/helm_template/)
+    /// - [GitLab Runner Helm chart](https://docs.gitlab.com/runner/install/kubernetes/)
     pub static UNRENDERED_TEMPLATE = {
         code: "RD006",
         name: "unrendered-template",

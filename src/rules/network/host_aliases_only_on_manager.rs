@@ -39,6 +39,9 @@ declare_rule! {
     ///           ip = "10.0.0.10"
     ///           hostnames = ["gitlab.internal"]
     /// ```
+    ///
+    /// ## References
+    /// - [GitLab Runner Kubernetes executor: host aliases](https://docs.gitlab.com/runner/executors/kubernetes/)
     pub static HOST_ALIASES_ONLY_ON_MANAGER = {
         code: "RD606",
         name: "host-aliases-only-on-manager",

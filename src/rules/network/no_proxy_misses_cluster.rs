@@ -23,6 +23,10 @@ declare_rule! {
     /// [[runners]]
     ///   environment = ["HTTPS_PROXY=http://proxy:8080", "NO_PROXY=.example.org,localhost,127.0.0.1,.svc,.cluster.local"]
     /// ```
+    ///
+    /// ## References
+    /// - [GitLab Runner behind a proxy](https://docs.gitlab.com/runner/configuration/proxy/)
+    /// - [OpenShift: cluster-wide proxy](https://docs.openshift.com/container-platform/4.14/networking/enable-cluster-wide-proxy.html)
     pub static NO_PROXY_MISSES_CLUSTER = {
         code: "RD602",
         name: "no-proxy-misses-cluster",

@@ -31,6 +31,10 @@ declare_rule! {
     ///   [runners.kubernetes]
     ///     namespace = "ci"
     /// ```
+    ///
+    /// ## References
+    /// - [Kubernetes: dockershim removal FAQ](https://kubernetes.io/blog/2022/02/17/dockershim-faq/)
+    /// - [GitLab: use Docker to build Docker images](https://docs.gitlab.com/ci/docker/using_docker_build/)
     pub static DOCKER_SOCKET_MOUNT = {
         code: "RD406",
         name: "docker-socket-mount",

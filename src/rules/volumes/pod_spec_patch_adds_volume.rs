@@ -38,6 +38,9 @@ declare_rule! {
     ///       name = "kubeconfig"
     ///       mount_path = "/tmp/kubeconfig"
     /// ```
+    ///
+    /// ## References
+    /// - [GitLab Runner: overwrite generated pod specifications](https://docs.gitlab.com/runner/executors/kubernetes/#overwrite-generated-pod-specifications)
     pub static POD_SPEC_PATCH_ADDS_VOLUME = {
         code: "RD405",
         name: "pod-spec-patch-adds-volume",
