@@ -6,6 +6,7 @@
 pub mod admit;
 pub mod builders;
 pub mod deploy;
+pub mod manager;
 pub mod prediction;
 pub mod stages;
 
@@ -24,6 +25,8 @@ pub struct Analysis {
     pub global_assumptions: Vec<Assumption>,
     /// Each Kubernetes runner's job pods, their admission and access.
     pub predictions: Vec<prediction::RunnerPrediction>,
+    /// Each manager pod the Helm values and `Runner` resources deploy, its admission and access.
+    pub managers: Vec<manager::ManagerPrediction>,
 }
 
 impl Analysis {
@@ -32,11 +35,13 @@ impl Analysis {
         global_assumptions.extend(settings.runner_version().1);
         global_assumptions.extend(settings.platform().1);
         let predictions = prediction::predict_all(&inputs, &settings);
+        let managers = manager::predict_all(&inputs, &settings);
         Self {
             inputs,
             settings,
             global_assumptions,
             predictions,
+            managers,
         }
     }
 }

@@ -31,8 +31,8 @@ use crate::settings::Settings;
 /// The namespace annotations assumed when the runner's Namespace object is not in the inputs:
 /// the values a fresh OpenShift project commonly gets (the allocator hands out blocks of 10000
 /// from 1000000000; reference openshift-scc.md §3.9).
-const ASSUMED_UID_RANGE: &str = "1000680000/10000";
-const ASSUMED_MCS: &str = "s0:c26,c15";
+pub(crate) const ASSUMED_UID_RANGE: &str = "1000680000/10000";
+pub(crate) const ASSUMED_MCS: &str = "s0:c26,c15";
 
 /// The namespace name used when the config's is a template placeholder.
 const PLACEHOLDER_NAMESPACE: &str = "templated-namespace";
@@ -413,14 +413,14 @@ fn predict_runner(
 }
 
 /// Whether the namespace carries the allocations SCC admission needs.
-fn has_allocations(ns: &Namespace) -> bool {
+pub(crate) fn has_allocations(ns: &Namespace) -> bool {
     let annotations = ns.metadata.annotations.as_ref();
     ["openshift.io/sa.scc.uid-range", "openshift.io/sa.scc.mcs"]
         .iter()
         .all(|key| annotations.is_some_and(|a| a.contains_key(*key)))
 }
 
-fn assumed_namespace(name: &str) -> Namespace {
+pub(crate) fn assumed_namespace(name: &str) -> Namespace {
     let mut ns = Namespace::default();
     ns.metadata.name = Some(name.to_string());
     ns.metadata.annotations = Some(BTreeMap::from([

@@ -117,6 +117,9 @@ pub struct RenderArgs {
     /// Print the pod after OpenShift SCC admission mutated it.
     #[arg(long)]
     pub admitted: bool,
+    /// Print the runner manager Deployment the Helm chart or the Operator creates instead.
+    #[arg(long, conflicts_with_all = ["job", "admitted"])]
+    pub manager: bool,
 }
 
 /// What the prediction assumes.

@@ -153,6 +153,14 @@ fn render_pods(args: RenderArgs) -> anyhow::Result<ExitCode> {
     settings.job = job;
     let inputs = Inputs::load(read_inputs(&args.paths, args.model.max_input_size));
     let analysis = runner_doctor::analysis::Analysis::new(inputs, settings);
+    if args.manager {
+        if analysis.managers.is_empty() {
+            eprintln!("runner-doctor: no Helm values or `Runner` resource in the inputs");
+            return Ok(ExitCode::from(2));
+        }
+        print(&render::manager_yaml::render(&analysis))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if analysis.predictions.is_empty() {
         eprintln!("runner-doctor: no Kubernetes runner in the inputs; `check` says why");
         return Ok(ExitCode::from(2));

@@ -10,6 +10,7 @@ mod admission;
 mod builds;
 mod config;
 mod input;
+mod manager;
 mod network;
 mod pipeline;
 mod volumes;
@@ -154,6 +155,10 @@ pub static RULES: &[&Rule] = &[
     &config::template_runner_count::TEMPLATE_RUNNER_COUNT,
     &config::template_key_set_by_registration::TEMPLATE_KEY_SET_BY_REGISTRATION,
     &config::unknown_runner_spec_field::UNKNOWN_RUNNER_SPEC_FIELD,
+    &manager::manager_pod_rejected_by_scc::MANAGER_POD_REJECTED_BY_SCC,
+    &manager::manager_pod_violates_pod_security::MANAGER_POD_VIOLATES_POD_SECURITY,
+    &manager::manager_cannot_create_job_pods::MANAGER_CANNOT_CREATE_JOB_PODS,
+    &manager::manager_config_dir_outside_mount::MANAGER_CONFIG_DIR_OUTSIDE_MOUNT,
     &admission::job_pod_rejected_by_scc::JOB_POD_REJECTED_BY_SCC,
     &admission::scc_runs_job_as_root::SCC_RUNS_JOB_AS_ROOT,
     &admission::job_pod_violates_pod_security::JOB_POD_VIOLATES_POD_SECURITY,

@@ -1,0 +1,255 @@
+//! The runner manager pod (issue 12): the Deployment the Helm chart renders and the one the
+//! Operator creates, their SCC admission in OpenShift's format traced to the values keys, the
+//! `Runner` fields or the chart defaults that applied (FC12, FC15), `render --manager` read back
+//! by the loaders and admitted by `admit`'s own audit, and the manager's HOME and RBAC.
+
+use runner_doctor::admission::audit::{self, AuditSettings, Platform};
+use runner_doctor::analysis::Analysis;
+use runner_doctor::model::load::Inputs;
+use runner_doctor::render::manager_yaml;
+use runner_doctor::settings::Settings;
+use runner_doctor::source::discover::read_inputs;
+
+fn fixture(name: &str) -> String {
+    format!("tests/fixtures/manager/{name}")
+}
+
+fn settings(assume: &[(&str, &str)]) -> Settings {
+    Settings {
+        // Pinned, so that the default runner version moving on does not move the snapshots.
+        runner_version: Some(semver::Version::new(18, 9, 0)),
+        platform: Some("openshift-4.14".into()),
+        select: vec!["RD25".into()],
+        assume: assume
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Settings::default()
+    }
+}
+
+fn check(name: &str, assume: &[(&str, &str)]) -> (runner_doctor::Report, String) {
+    let inputs = Inputs::load(read_inputs(&[fixture(name).into()], 10 << 20));
+    let report = runner_doctor::check(inputs, settings(assume));
+    let out = runner_doctor::render::human::render(&report, false);
+    (report, out)
+}
+
+fn analysis(name: &str) -> Analysis {
+    Analysis::new(
+        Inputs::load(read_inputs(&[fixture(name).into()], 10 << 20)),
+        settings(&[]),
+    )
+}
+
+#[test]
+fn fc12_chart_defaults_are_refused_by_restricted_v2_and_named_as_defaults() {
+    let (report, out) = check("fc12-chart-defaults-restricted-v2", &[]);
+    let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["RD250"], "{out}");
+    // OpenShift's own items, each traced to the chart default that applied.
+    assert!(out.contains("provider restricted-v2: .spec.securityContext.fsGroup: Invalid value: []int64{65533}: 65533 is not an allowed group: the field comes from chart default `65533` (values key `podSecurityContext.fsGroup` absent"), "{out}");
+    assert!(out.contains("provider restricted-v2: .containers[0].runAsUser: Invalid value: 100: must be in the ranges: [1000680000, 1000689999]: the field comes from chart default `100` (values key `podSecurityContext.runAsUser` absent"), "{out}");
+    assert!(out.contains("`podSecurityContext: null`"), "{out}");
+    assert!(out.contains("-ocp"), "{out}");
+    assert!(!out.contains("glrt-"), "the token never reaches the output");
+    insta::assert_snapshot!("fc12", out);
+}
+
+#[test]
+fn fc12_on_an_older_chart_uses_that_rows_defaults() {
+    // Chart 0.30 (runner 13.x): the pod context still comes from `securityContext`.
+    let (_, out) = check(
+        "fc12-chart-defaults-restricted-v2",
+        &[("chart.version", "0.30.0")],
+    );
+    assert!(
+        out.contains("values key `securityContext.fsGroup` absent; chart <=0.40"),
+        "{out}"
+    );
+}
+
+#[test]
+fn fc12_a_values_key_is_pointed_at_by_line() {
+    let a = analysis("fc12-chart-defaults-restricted-v2");
+    let m = &a.managers[0];
+    assert_eq!(m.pod.service_account(), "gitlab-runner");
+    let source = m
+        .pod
+        .source_of("spec.serviceAccountName")
+        .expect("provenance");
+    assert!(source.span().is_some(), "{source}");
+    assert_eq!(source.to_string(), "`rbac.create`");
+    // `restricted-v2` reads the container's runAsUser from the pod context.
+    let inherited = m
+        .pod
+        .source_of("spec.containers[0].securityContext.runAsUser")
+        .expect("inherited");
+    assert!(
+        inherited.to_string().starts_with("chart default `100`"),
+        "{inherited}"
+    );
+}
+
+#[test]
+fn fc12_fixed_is_admitted_and_finds_its_config_and_ca() {
+    let (report, out) = check("fc12-fixed-ocp-image", &[]);
+    assert!(report.diagnostics.is_empty(), "{out}");
+    let a = analysis("fc12-fixed-ocp-image");
+    let m = &a.managers[0];
+    assert_eq!(
+        m.admission.as_ref().and_then(|o| o.scc()),
+        Some("restricted-v2")
+    );
+    let id = m.identity.as_ref().expect("identity");
+    assert!((1000680000..1000690000).contains(&id.uid), "{}", id.uid);
+    let files = m.files.as_ref().expect("files");
+    assert_eq!(files.home.0, "/home/gitlab-runner");
+    assert_eq!(files.config_in_mount, Some(true));
+    assert_eq!(files.certs_found, Some(true));
+    assert!(m.rbac.iter().all(|c| c.allowed), "{:?}", m.rbac);
+}
+
+#[test]
+fn alpine_under_an_arbitrary_uid_misses_the_chart_mounts() {
+    let (report, out) = check("fc12-chart-defaults-restricted-v2", &[]);
+    assert!(
+        !out.contains("RD253"),
+        "the refused pod has no identity: {out}"
+    );
+    drop(report);
+    // The same values with `podSecurityContext: null` but the Alpine image.
+    let text = std::fs::read_to_string(fixture("fc12-fixed-ocp-image/values.yaml")).unwrap();
+    let alpine: String = text
+        .lines()
+        .filter(|l| {
+            !l.starts_with("image:")
+                && !l.starts_with("  registry")
+                && !l.starts_with("  image")
+                && !l.starts_with("  tag")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mut inputs = Inputs::default();
+    inputs.add_text("values.yaml".into(), alpine);
+    inputs.add_text(
+        "namespace.yaml".into(),
+        std::fs::read_to_string(fixture("fc12-fixed-ocp-image/namespace.yaml")).unwrap(),
+    );
+    let report = runner_doctor::check(inputs, settings(&[]));
+    let out = runner_doctor::render::human::render(&report, false);
+    let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["RD253"], "{out}");
+    assert!(
+        out.contains("`HOME=/`, so it keeps its config in `/.gitlab-runner`"),
+        "{out}"
+    );
+    assert!(out.contains("where this runner does not look"), "{out}");
+}
+
+#[test]
+fn fc15_operator_patch_is_refused_and_traced_to_the_pod_spec_patch() {
+    let (report, out) = check("fc15-operator-pod-spec-patch", &[]);
+    let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["RD250"], "{out}");
+    assert!(
+        out.contains("runner.yaml:31:7"),
+        "primary at the patch: {out}"
+    );
+    assert!(out.contains("provider restricted-v2: .spec.securityContext.fsGroup: Invalid value: []int64{1000}: 1000 is not an allowed group"), "{out}");
+    assert!(
+        !out.contains("glrt-"),
+        "Secret data never reaches the output"
+    );
+    insta::assert_snapshot!("fc15", out);
+}
+
+/// `render --manager` output, read back by the loaders and admitted by `admit`'s audit with
+/// the fixture's Namespace: the same verdict as the prediction.
+fn render_and_readmit(name: &str, namespace_file: &str) -> (String, audit::AuditReport) {
+    let a = analysis(name);
+    let text = manager_yaml::render(&a);
+    let mut inputs = Inputs::default();
+    inputs.add_text("rendered.yaml".into(), text.clone());
+    assert!(inputs.problems.is_empty(), "{:?}", inputs.problems);
+    let namespace = std::fs::read_to_string(fixture(&format!("{name}/{namespace_file}"))).unwrap();
+    inputs.add_text(namespace_file.into(), namespace);
+    let report = audit::audit(
+        &inputs,
+        &AuditSettings::new(Platform::parse("openshift-4.14").unwrap()),
+    );
+    assert_eq!(report.items.len(), 1, "{text}");
+    (text, report)
+}
+
+#[test]
+fn render_manager_reads_back_and_admit_gives_the_same_refusal() {
+    let (text, report) = render_and_readmit("fc12-chart-defaults-restricted-v2", "namespace.yaml");
+    assert!(text.contains("fsGroup: 65533  # <- chart default `65533` (values key `podSecurityContext.fsGroup` absent; chart >=0.74)"), "{text}");
+    assert!(text.contains("serviceAccountName: \"gitlab-runner\"  # <- rbac.create (tests/fixtures/manager/fc12-chart-defaults-restricted-v2/values.yaml:6)"), "{text}");
+    let item = &report.items[0];
+    assert!(!item.admitted());
+    let error = item
+        .scc
+        .as_ref()
+        .and_then(|s| s.error.clone())
+        .unwrap_or_default();
+    assert!(error.contains("65533 is not an allowed group"), "{error}");
+    insta::assert_snapshot!("fc12_render", text);
+
+    let (_, report) = render_and_readmit("fc12-fixed-ocp-image", "namespace.yaml");
+    assert!(report.items[0].admitted(), "{:?}", report.items[0]);
+}
+
+#[test]
+fn render_manager_of_a_runner_resource() {
+    let (text, report) = render_and_readmit("fc15-operator-pod-spec-patch", "runner.yaml");
+    assert!(
+        text.contains("runAsUser: 1000  # <- spec.podSpec[0] `fixed-ids`"),
+        "{text}"
+    );
+    assert!(!report.items[0].admitted());
+    insta::assert_snapshot!("fc15_render", text);
+}
+
+#[test]
+fn chart_rbac_rules_missing_exec_are_reported_before_the_first_job() {
+    let mut inputs = Inputs::default();
+    inputs.add_text(
+        "values.yaml".into(),
+        "gitlabUrl: https://gitlab.example.com/\npodSecurityContext: null\nuseTini: true\nimage:\n  image: gitlab-org/ci-cd/gitlab-runner-ubi-images/gitlab-runner-ocp\n  tag: v18.9.0\nrbac:\n  create: true\n  rules:\n    - resources: [\"pods\", \"secrets\", \"pods/attach\"]\n      verbs: [\"create\", \"get\", \"delete\"]\nrunners:\n  config: |\n    [[runners]]\n".into(),
+    );
+    let report = runner_doctor::check(inputs, settings(&[]));
+    let out = runner_doctor::render::human::render(&report, false);
+    let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["RD252"], "{out}");
+    assert!(
+        out.contains("may not `create` `pods/exec` in namespace `gitlab-runner`"),
+        "{out}"
+    );
+    assert!(out.contains("add `pods/exec` to `rbac.rules`"), "{out}");
+}
+
+#[test]
+fn operator_default_service_account_has_the_bundled_role() {
+    let a = analysis("fc15-operator-pod-spec-patch");
+    let m = &a.managers[0];
+    assert_eq!(m.pod.service_account(), "gitlab-runner-app-sa");
+    assert!(m.rbac_known);
+    assert!(m.rbac.iter().all(|c| c.allowed), "{:?}", m.rbac);
+}
+
+#[test]
+fn bad_values_never_panic() {
+    for text in [
+        "gitlabUrl: 1\nrbac: 3\nrunners: {config: 5}\n",
+        "gitlabUrl: x\npodSecurityContext: [1, 2]\nsecurityContext: \"no\"\nimage: 7\nenvVars: {a: 1}\nvolumes: 3\nrbac: {create: true, rules: [1]}\nrunners: {}\n",
+        "apiVersion: apps.gitlab.com/v1beta2\nkind: Runner\nmetadata: {name: r}\nspec:\n  gitlabUrl: x\n  token: t\n  podSpec: [{name: a, patch: \"{{{\"}, {name: b, patch: \"- 1\", patchType: merge}]\n",
+    ] {
+        let mut inputs = Inputs::default();
+        inputs.add_text("x.yaml".into(), text.into());
+        let report = runner_doctor::check(inputs, Settings::default());
+        let _ = runner_doctor::render::human::render(&report, false);
+        let _ = manager_yaml::render(&report.analysis);
+    }
+}
