@@ -253,3 +253,89 @@ fn bad_values_never_panic() {
         let _ = manager_yaml::render(&report.analysis);
     }
 }
+
+#[test]
+fn a_root_manager_writes_its_own_config_dir_but_misses_the_mounted_ca() {
+    // On vanilla Kubernetes nothing stops uid 0; the runner then uses `/etc/gitlab-runner`,
+    // which it may write, while the chart mounts the CA under `/home/gitlab-runner`.
+    let mut inputs = Inputs::default();
+    inputs.add_text(
+        "values.yaml".into(),
+        "gitlabUrl: https://gitlab.example.com/\nrbac:\n  create: true\ncertsSecretName: ca\npodSecurityContext:\n  runAsUser: 0\n  fsGroup: 0\nsecurityContext:\n  runAsNonRoot: false\nrunners:\n  config: |\n    [[runners]]\n".into(),
+    );
+    let mut s = settings(&[]);
+    s.platform = Some("kubernetes".into());
+    let report = runner_doctor::check(inputs, s);
+    let out = runner_doctor::render::human::render(&report, false);
+    let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["RD253"], "{out}");
+    assert!(out.contains("runs as uid 0 with `HOME=/root`, so it keeps its config in `/etc/gitlab-runner`; the CA of `certsSecretName` is mounted at `/home/gitlab-runner/.gitlab-runner/certs`, where this runner does not look"), "{out}");
+    assert!(
+        !out.contains("cannot write `config.toml`"),
+        "root may write /etc/gitlab-runner: {out}"
+    );
+}
+
+/// The binary: `render --manager` to a file, then `admit` of that file with the Namespace.
+fn render_then_admit_cli(name: &str) -> (String, std::process::Output) {
+    let bin = env!("CARGO_BIN_EXE_runner-doctor");
+    let render = std::process::Command::new(bin)
+        .args([
+            "render",
+            "--manager",
+            "--runner-version",
+            "18.9.0",
+            "--platform",
+            "openshift-4.14",
+        ])
+        .arg(fixture(name))
+        .output()
+        .unwrap();
+    assert!(
+        render.status.success(),
+        "{}",
+        String::from_utf8_lossy(&render.stderr)
+    );
+    let text = String::from_utf8(render.stdout).unwrap();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("manager-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("deployment.yaml"), &text).unwrap();
+    let admit = std::process::Command::new(bin)
+        .args(["admit", "--platform", "openshift-4.14"])
+        .arg(dir.join("deployment.yaml"))
+        .arg(format!("{}/namespace.yaml", fixture(name)))
+        .output()
+        .unwrap();
+    (text, admit)
+}
+
+#[test]
+fn cli_render_manager_then_admit() {
+    let (text, admit) = render_then_admit_cli("fc12-fixed-ocp-image");
+    let out = String::from_utf8_lossy(&admit.stdout);
+    assert!(
+        text.starts_with("---\n# the manager Deployment `gitlab-runner` the Helm chart renders"),
+        "{text}"
+    );
+    assert!(text.contains("# admitted by SCC `restricted-v2`"), "{text}");
+    assert_eq!(admit.status.code(), Some(0), "{out}");
+    assert!(out.contains("1 of 1 admitted"), "{out}");
+
+    let (_, admit) = render_then_admit_cli("fc12-chart-defaults-restricted-v2");
+    let out = String::from_utf8_lossy(&admit.stdout);
+    assert_eq!(admit.status.code(), Some(1), "{out}");
+    assert!(out.contains("65533 is not an allowed group"), "{out}");
+}
+
+#[test]
+fn cli_render_manager_without_a_deployer_says_so() {
+    let bin = env!("CARGO_BIN_EXE_runner-doctor");
+    let out = std::process::Command::new(bin)
+        .args(["render", "--manager"])
+        .arg("tests/fixtures/manager/fc12-fixed-ocp-image/namespace.yaml")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no Helm values or `Runner` resource"));
+}

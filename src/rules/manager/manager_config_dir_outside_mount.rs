@@ -56,7 +56,17 @@ fn check(cx: &mut Context) {
         let (Some(files), Ok(id)) = (&m.files, &m.identity) else {
             continue;
         };
-        let config_missed = files.config_in_mount == Some(false);
+        // Root writes `/etc/gitlab-runner` on the container's own filesystem, unless that is
+        // read-only; any other uid cannot create `$HOME/.gitlab-runner` outside the mount when
+        // `HOME` is `/` or a directory of another user.
+        let read_only_root = m
+            .running_pod()
+            .and_then(|p| p.spec.as_ref())
+            .and_then(|s| s.containers.first())
+            .and_then(|c| c.security_context.as_ref())
+            .and_then(|sc| sc.read_only_root_filesystem)
+            .unwrap_or(false);
+        let config_missed = files.config_in_mount == Some(false) && (id.uid != 0 || read_only_root);
         let certs_missed = files.certs_found == Some(false);
         if !config_missed && !certs_missed {
             continue;
