@@ -339,3 +339,44 @@ fn cli_render_manager_without_a_deployer_says_so() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no Helm values or `Runner` resource"));
 }
+
+const RESTRICTED_NS: &str = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: gitlab-runner\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n";
+
+fn check_kubernetes(values: &str) -> (Vec<&'static str>, String) {
+    let mut inputs = Inputs::default();
+    inputs.add_text("values.yaml".into(), values.into());
+    inputs.add_text("namespace.yaml".into(), RESTRICTED_NS.into());
+    let mut s = settings(&[]);
+    s.platform = Some("kubernetes".into());
+    let report = runner_doctor::check(inputs, s);
+    let out = runner_doctor::render::human::render(&report, false);
+    (report.diagnostics.iter().map(|d| d.code).collect(), out)
+}
+
+#[test]
+fn psa_restricted_refuses_the_chart_defaults_for_want_of_a_seccomp_profile() {
+    // The chart's hardened container context meets `restricted` except for seccomp, which no
+    // chart version sets (runner-manager.md §1.2).
+    let (codes, out) = check_kubernetes(
+        "gitlabUrl: https://gitlab.example.com/\nrbac:\n  create: true\nrunners:\n  config: |\n    [[runners]]\n",
+    );
+    assert_eq!(codes, ["RD251"], "{out}");
+    assert!(
+        out.contains("namespace `gitlab-runner` enforces Pod Security `restricted`"),
+        "{out}"
+    );
+    assert!(out.contains("seccompProfile"), "{out}");
+    assert!(
+        out.contains("set `podSecurityContext.seccompProfile.type: RuntimeDefault`"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("allowPrivilegeEscalation != false"),
+        "the chart default sets it: {out}"
+    );
+
+    let (codes, out) = check_kubernetes(
+        "gitlabUrl: https://gitlab.example.com/\nrbac:\n  create: true\npodSecurityContext:\n  seccompProfile:\n    type: RuntimeDefault\nrunners:\n  config: |\n    [[runners]]\n",
+    );
+    assert!(codes.is_empty(), "{out}");
+}
