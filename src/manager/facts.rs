@@ -164,7 +164,9 @@ pub mod chart_pod {
     /// (≥0.52, MR !385, for UBI images without dumb-init).
     pub const DUMB_INIT: &str = "/usr/bin/dumb-init";
     pub const TINI: &str = "/usr/local/bin/tini";
+    /// `terminationGracePeriodSeconds` and `imagePullPolicy` of the chart's `values.yaml`.
     pub const TERMINATION_GRACE: i64 = 3600;
+    pub const PULL_POLICY: &str = "IfNotPresent";
 }
 
 /// What the Operator (1.15–1.53) creates per `Runner` (runner-manager.md §2.1–§2.4; the Go

@@ -178,11 +178,22 @@ pub(super) fn synthesize(
     if !service_account.is_empty() {
         spec.insert("serviceAccountName".into(), json!(service_account));
     }
+    let grace = v
+        .node(&["terminationGracePeriodSeconds"])
+        .and_then(Node::as_i64);
     spec.insert(
         "terminationGracePeriodSeconds".into(),
-        v.node(&["terminationGracePeriodSeconds"])
-            .and_then(Node::as_i64)
-            .map_or(json!(chart_pod::TERMINATION_GRACE), |n| json!(n)),
+        grace.map_or(json!(chart_pod::TERMINATION_GRACE), |n| json!(n)),
+    );
+    b.mark(
+        "spec.terminationGracePeriodSeconds",
+        match grace {
+            Some(_) => v.key(&["terminationGracePeriodSeconds"]).expect("present"),
+            None => v.default(
+                "terminationGracePeriodSeconds",
+                chart_pod::TERMINATION_GRACE,
+            ),
+        },
     );
     for key in [
         "nodeSelector",
@@ -225,9 +236,19 @@ pub(super) fn synthesize(
     let mut container = Map::new();
     container.insert("name".into(), json!(fullname));
     container.insert("image".into(), json!(image));
+    // `imagePullPolicy: {{ default "" .Values.imagePullPolicy | quote }}`, values default
+    // `IfNotPresent`.
+    let pull = v.str(&["imagePullPolicy"]);
     container.insert(
         "imagePullPolicy".into(),
-        json!(v.str(&["imagePullPolicy"]).unwrap_or("IfNotPresent")),
+        json!(pull.unwrap_or(chart_pod::PULL_POLICY)),
+    );
+    b.mark(
+        "spec.containers[0].imagePullPolicy",
+        match pull {
+            Some(_) => v.key(&["imagePullPolicy"]).expect("present"),
+            None => v.default("imagePullPolicy", chart_pod::PULL_POLICY),
+        },
     );
     container.insert("command".into(), json!(command));
     container.insert("env".into(), Value::Array(env));
