@@ -380,3 +380,27 @@ fn psa_restricted_refuses_the_chart_defaults_for_want_of_a_seccomp_profile() {
     );
     assert!(codes.is_empty(), "{out}");
 }
+
+#[test]
+fn the_chart_role_lives_in_the_release_namespace_unless_cluster_wide() {
+    let values = |cluster_wide: bool| {
+        format!(
+            "gitlabUrl: https://gitlab.example.com/\nrbac:\n  create: true\n  clusterWideAccess: {cluster_wide}\nrunners:\n  config: |\n    [[runners]]\n      [runners.kubernetes]\n        namespace = \"ci-jobs\"\n"
+        )
+    };
+    let run = |text: String| {
+        let mut inputs = Inputs::default();
+        inputs.add_text("values.yaml".into(), text);
+        let mut s = settings(&[]);
+        s.platform = Some("kubernetes".into());
+        let report = runner_doctor::check(inputs, s);
+        let out = runner_doctor::render::human::render(&report, false);
+        let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code).collect();
+        (codes, out)
+    };
+    let (codes, out) = run(values(false));
+    assert_eq!(codes, ["RD252"], "{out}");
+    assert!(out.contains("may not `create` `secrets`, `create` `pods`, `create` `pods/attach`, `create` `pods/exec` in namespace `ci-jobs`"), "{out}");
+    let (codes, out) = run(values(true));
+    assert!(codes.is_empty(), "a ClusterRole covers `ci-jobs`: {out}");
+}

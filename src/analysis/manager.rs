@@ -6,6 +6,7 @@
 //! Like `prediction`, this connects models and names what it assumed; it never reports.
 
 use k8s_openapi::api::core::v1::{Namespace, Pod};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, RoleRef};
 
 use crate::access::k8s;
 use crate::access::{self, Identity, KubeVersion};
@@ -112,9 +113,29 @@ fn predict(inputs: &Inputs, settings: &Settings, pod: ManagerPod) -> ManagerPred
     let rbac_known = pod.rbac.is_some()
         || inputs.cluster.role_bindings().next().is_some()
         || inputs.cluster.cluster_role_bindings().next().is_some();
-    if let Some((role, binding)) = pod.rbac.clone() {
-        cx.authorizer.add_role(role);
-        cx.authorizer.add_role_binding(binding);
+    match pod.rbac.clone() {
+        Some((role, binding)) if pod.rbac_cluster_wide => {
+            let mut meta = role.metadata;
+            meta.namespace = None;
+            cx.authorizer.add_cluster_role(ClusterRole {
+                metadata: meta.clone(),
+                rules: role.rules,
+                ..Default::default()
+            });
+            cx.authorizer.add_cluster_role_binding(ClusterRoleBinding {
+                metadata: meta,
+                role_ref: RoleRef {
+                    kind: "ClusterRole".into(),
+                    ..binding.role_ref
+                },
+                subjects: binding.subjects,
+            });
+        }
+        Some((role, binding)) => {
+            cx.authorizer.add_role(role);
+            cx.authorizer.add_role_binding(binding);
+        }
+        None => {}
     }
 
     let namespace = namespace_object(inputs, &pod.namespace, openshift, &mut assumptions);

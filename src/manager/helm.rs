@@ -291,18 +291,30 @@ pub(super) fn synthesize(
                 == doc.source
         })
         .find_map(|c| {
-            let ns = c.root.at(&[
+            let node = c.root.at(&[
                 "runners".into(),
                 0.into(),
                 "kubernetes".into(),
                 "namespace".into(),
             ])?;
-            let ns = ns.as_str()?;
-            let text = &inputs.sources.get(c.source).text;
-            // A masked template placeholder means the release namespace.
-            (!ns.is_empty() && !text.contains("{{")).then(|| ns.to_string())
-        })
-        .or_else(|| Some(namespace.clone()));
+            let ns = node.as_str().filter(|ns| !ns.is_empty())?;
+            // A template placeholder (`{{ .Release.Namespace }}`, `${namespace}`) is only known
+            // once rendered: the release namespace stands in for it.
+            Some((!c.is_placeholder(node.range)).then(|| ns.to_string()))
+        });
+    let job_namespace = match job_namespace {
+        Some(Some(ns)) => ns,
+        Some(None) => {
+            assumptions.push(Assumption::new(
+                "manager.jobNamespace",
+                namespace.clone(),
+                "the job namespace of `runners.config` is a template placeholder; the release namespace is assumed",
+            ));
+            namespace.clone()
+        }
+        None => namespace.clone(),
+    };
+    let job_namespace = Some(job_namespace);
 
     let rbac = creates_role.then(|| chart_role(&v, &fullname, &namespace, &service_account));
     ManagerPod {
@@ -316,6 +328,7 @@ pub(super) fn synthesize(
         config_mount,
         certs_mount,
         rbac,
+        rbac_cluster_wide: v.bool(&["rbac", "clusterWideAccess"]).unwrap_or(false),
         job_namespace,
         assumptions,
     }

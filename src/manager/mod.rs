@@ -105,6 +105,9 @@ pub struct ManagerPod {
     pub certs_mount: Option<String>,
     /// The Role and RoleBinding the deployment itself creates for the manager's ServiceAccount.
     pub rbac: Option<(Role, RoleBinding)>,
+    /// The chart renders that Role and binding as a ClusterRole and ClusterRoleBinding
+    /// (`rbac.clusterWideAccess`, runner-manager.md §1.3).
+    pub rbac_cluster_wide: bool,
     /// The namespace job pods are created in, as the deployment sets it.
     pub job_namespace: Option<String>,
     pub assumptions: Vec<Assumption>,

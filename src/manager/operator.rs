@@ -217,6 +217,7 @@ pub(super) fn synthesize(
         config_mount: None,
         certs_mount: None,
         rbac,
+        rbac_cluster_wide: false,
         job_namespace: Some(namespace),
         assumptions,
     }

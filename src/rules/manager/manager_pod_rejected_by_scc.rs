@@ -131,22 +131,17 @@ fn check(cx: &mut Context) {
             ));
         }
         d.note(format!("OpenShift's message: {error}"));
-        d.help(help(m, refused.iter().map(|(_, r)| *r)));
+        d.help(help(m, &refused));
         super::assume_all(d, analysis, m);
     }
 }
 
-/// The least-privilege change: let the SCC assign what it assigns by itself, per deployer.
-fn help<'a>(
+/// The least-privilege change: let the SCC assign what it assigns by itself, per deployer;
+/// a values key is named by what set the refused field.
+fn help(
     m: &crate::analysis::manager::ManagerPrediction,
-    reasons: impl Iterator<Item = &'a crate::admission::Reason>,
+    refused: &[(Option<&FieldSource>, &crate::admission::Reason)],
 ) -> String {
-    let reasons: Vec<_> = reasons.collect();
-    let ranges = reasons.iter().any(|r| {
-        r.field.ends_with("fsGroup")
-            || r.field.ends_with("runAsUser")
-            || r.field.ends_with("supplementalGroups")
-    });
     let image = m
         .pod
         .pod
@@ -158,15 +153,47 @@ fn help<'a>(
     let ocp = image.contains("-ocp");
     match &m.pod.origin {
         ManagerOrigin::Helm { .. } => {
-            let mut steps = Vec::new();
-            if ranges {
-                steps.push("set `podSecurityContext: null` (not `{}`, which keeps the chart's `runAsUser: 100` and `fsGroup: 65533`) so that `restricted-v2` assigns a uid and fsGroup of the namespace's ranges".to_string());
-            }
-            if reasons.iter().any(|r| r.field.contains("containers[") && !r.field.ends_with("runAsUser")) {
-                steps.push("remove from `securityContext` what the SCC forbids".into());
+            let (pod_key, container_key, container_defaults) = match &m.pod.chart {
+                Some((_, facts)) => (
+                    facts.pod_sc_key,
+                    facts.container_sc_key,
+                    facts.container_sc_defaults,
+                ),
+                None => ("podSecurityContext", Some("securityContext"), "{}"),
+            };
+            let pod_prefix = format!("{pod_key}.");
+            let mut steps: Vec<String> = Vec::new();
+            let mut push = |step: String| {
+                if !steps.contains(&step) {
+                    steps.push(step);
+                }
+            };
+            for (source, _) in refused {
+                let key = match source {
+                    Some(FieldSource::Key { key, .. } | FieldSource::ChartDefault { key, .. }) => key,
+                    _ => continue,
+                };
+                if key == pod_key || key.starts_with(&pod_prefix) {
+                    // Removing one key brings its chart default back: only `null` clears it.
+                    push(format!("set `{pod_key}: null` (not `{{}}`, which keeps the chart's `runAsUser: 100` and `fsGroup: 65533`) so that `restricted-v2` assigns a uid and fsGroup of the namespace's ranges"));
+                } else if let Some(field) = container_key
+                    .and_then(|c| key.strip_prefix(c))
+                    .and_then(|k| k.strip_prefix('.'))
+                {
+                    let has_default = serde_json::from_str::<serde_json::Value>(container_defaults)
+                        .ok()
+                        .is_some_and(|d| d.get(field).is_some());
+                    push(if has_default {
+                        format!("set `{key}: null`, so that the SCC assigns it")
+                    } else {
+                        format!("remove `{key}`, so that the SCC assigns it")
+                    });
+                } else if matches!(source, Some(FieldSource::Key { .. })) {
+                    push(format!("change `{key}` to what the SCC allows"));
+                }
             }
             if !ocp {
-                steps.push("use the `-ocp` image (`image.image: gitlab-org/ci-cd/gitlab-runner-ubi-images/gitlab-runner-ocp`, `image.tag: v<runner version>`, `useTini: true`), whose `HOME` works under any uid".into());
+                push("use the `-ocp` image (`image.image: gitlab-org/ci-cd/gitlab-runner-ubi-images/gitlab-runner-ocp`, `image.tag: v<runner version>`, `useTini: true`), whose `HOME` works under any uid".into());
             }
             if steps.is_empty() {
                 "change the fields marked to what the usable SCCs allow, or bind an SCC that allows exactly them to the manager's ServiceAccount".into()
