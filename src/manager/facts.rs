@@ -7,7 +7,12 @@
 //! `templates/deployment.yaml`, `_helpers.tpl`, `_env_vars.tpl` and `values.yaml` at the upstream
 //! tags (GitHub mirror `abbas123456/gitlab-runner`, e.g. `values.yaml` at v0.57.0 has
 //! `podSecurityContext: {runAsUser: 100, fsGroup: 65533}` and `rbac.create: false`), and the
-//! Operator's OLM bundles (runner-manager.md §2).
+//! Operator's OLM bundles (runner-manager.md §2). Checked against that mirror again:
+//! `values.yaml` @ 4810cca62c68524b17903eb5c3438a5a43219bf7 (`podSecurityContext`,
+//! `securityContext`, `useTini: false`, `imagePullPolicy: IfNotPresent`,
+//! `terminationGracePeriodSeconds: 3600`, `rbac.rules` "default \"*\" if missing or empty") and
+//! `templates/deployment.yaml` @ c806529380dbb82356e7defc0ff9b94d39c1e815 (mounts, command,
+//! `serviceAccountName`).
 
 /// How the chart names the manager's image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

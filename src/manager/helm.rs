@@ -721,6 +721,15 @@ fn volumes(v: &Values<'_>, fullname: &str, b: &mut Builder) -> Volumes {
             mounts.push(item.to_json());
         }
     }
+    if !v.chart.init_configure {
+        // Still declared, mounted nowhere, since `projected-secrets` replaced it (≥0.41,
+        // runner-manager.md §1.4; `templates/deployment.yaml` of the mirror cited in `facts`).
+        b.mark(
+            format!("spec.volumes[{}]", volumes.len()),
+            FieldSource::ChartTemplate("always rendered, unused since 0.41".into()),
+        );
+        volumes.push(json!({"name": "runner-secrets", "emptyDir": {"medium": "Memory"}}));
+    }
     (
         volumes,
         mounts,
