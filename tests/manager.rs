@@ -404,3 +404,31 @@ fn the_chart_role_lives_in_the_release_namespace_unless_cluster_wide() {
     let (codes, out) = run(values(true));
     assert!(codes.is_empty(), "a ClusterRole covers `ci-jobs`: {out}");
 }
+
+#[test]
+fn only_bindings_of_the_managers_service_account_count() {
+    let runner = "apiVersion: apps.gitlab.com/v1beta2\nkind: Runner\nmetadata:\n  name: r\n  namespace: ci\nspec:\n  gitlabUrl: https://gitlab.example.com\n  token: t\n  serviceaccount: custom-sa\n";
+    let binding = |subject: &str| {
+        format!(
+            "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: pods-only\n  namespace: ci\nrules:\n- apiGroups: [\"\"]\n  resources: [\"pods\", \"secrets\", \"pods/attach\"]\n  verbs: [\"create\"]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: b\n  namespace: ci\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: pods-only\nsubjects:\n- kind: ServiceAccount\n  name: {subject}\n  namespace: ci\n"
+        )
+    };
+    let run = |text: String| {
+        let mut inputs = Inputs::default();
+        inputs.add_text("runner.yaml".into(), text);
+        let mut s = settings(&[]);
+        s.platform = Some("kubernetes".into());
+        let report = runner_doctor::check(inputs, s);
+        let out = runner_doctor::render::human::render(&report, false);
+        let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code).collect();
+        (codes, out)
+    };
+    let (codes, out) = run(format!("{runner}{}", binding("someone-else")));
+    assert!(
+        codes.is_empty(),
+        "another subject's binding says nothing: {out}"
+    );
+    let (codes, out) = run(format!("{runner}{}", binding("custom-sa")));
+    assert_eq!(codes, ["RD252"], "{out}");
+    assert!(out.contains("ServiceAccount `ci/custom-sa` of the runner manager may not `create` `pods/exec` in namespace `ci`"), "{out}");
+}

@@ -110,9 +110,33 @@ fn predict(inputs: &Inputs, settings: &Settings, pod: ManagerPod) -> ManagerPred
     let openshift = matches!(platform, audit::Platform::OpenShift { .. });
     let mut cx = ClusterContext::new(&inputs.cluster, &platform);
     let mut assumptions = pod.assumptions.clone();
+    // A binding in the inputs counts only if it names the manager's ServiceAccount (or a
+    // group it is in): RBAC of other subjects says nothing about it.
+    let sa = pod.service_account();
+    let names_sa = |subjects: &Option<Vec<k8s_openapi::api::rbac::v1::Subject>>,
+                    binding_ns: Option<&str>| {
+        subjects.iter().flatten().any(|s| match s.kind.as_str() {
+            "ServiceAccount" => {
+                s.name == sa
+                    && s.namespace.as_deref().or(binding_ns) == Some(pod.namespace.as_str())
+            }
+            "Group" => {
+                s.name == "system:serviceaccounts"
+                    || s.name == format!("system:serviceaccounts:{}", pod.namespace)
+                    || s.name == "system:authenticated"
+            }
+            _ => false,
+        })
+    };
     let rbac_known = pod.rbac.is_some()
-        || inputs.cluster.role_bindings().next().is_some()
-        || inputs.cluster.cluster_role_bindings().next().is_some();
+        || inputs
+            .cluster
+            .role_bindings()
+            .any(|(_, b)| names_sa(&b.subjects, b.metadata.namespace.as_deref()))
+        || inputs
+            .cluster
+            .cluster_role_bindings()
+            .any(|(_, b)| names_sa(&b.subjects, None));
     match pod.rbac.clone() {
         Some((role, binding)) if pod.rbac_cluster_wide => {
             let mut meta = role.metadata;
