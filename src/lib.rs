@@ -10,6 +10,7 @@ pub mod access;
 pub mod admission;
 pub mod analysis;
 pub mod diagnostic;
+pub mod manager;
 pub mod model;
 pub mod pod;
 pub mod render;

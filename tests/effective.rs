@@ -75,7 +75,7 @@ fn the_release_namespace_is_never_guessed_and_secrets_are_masked() {
 
     let analysis = analysis(path);
     let prediction = &analysis.predictions[0];
-    assert_eq!(prediction.namespace, "default");
+    assert_eq!(prediction.namespace, "gitlab-runner");
     assert!(
         prediction
             .assumptions

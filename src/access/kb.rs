@@ -589,6 +589,9 @@ fn entry_covers_tag(id: &str, tag: &str) -> bool {
         "docker-dind-rootless" | "buildkit-rootless" => t.contains("rootless"),
         "docker-dind" => t.contains("dind") && !t.contains("rootless"),
         "buildkit-root" => !t.contains("rootless"),
+        // The runner image repository also carries the Alpine and Ubuntu flavours
+        // (`alpine-vX.Y.Z`, `ubuntu-vX.Y.Z`, no USER); only `ubi-fips-*` is this entry.
+        "runner-ubi-fips" => t.starts_with("ubi-fips"),
         "ubuntu-2304-plus" | "ubuntu-pre-2304" => {
             let new = match t
                 .split_once('.')
@@ -775,6 +778,15 @@ mod tests {
                 .entry,
             "runner-helper-alpine-baseimages"
         );
+        let runner = "registry.gitlab.com/gitlab-org/gitlab-runner";
+        assert_eq!(
+            image_identity(&format!("{runner}:ubi-fips-v17.5.0"))
+                .unwrap()
+                .value
+                .entry,
+            "runner-ubi-fips"
+        );
+        assert!(image_identity(&format!("{runner}:alpine-v18.9.0")).is_none());
         let ocp = image_identity("registry.gitlab.com/gitlab-org/ci-cd/gitlab-runner-ubi-images/gitlab-runner-helper-ocp:x86_64-v16.11.0").unwrap();
         assert_eq!(ocp.value.uid, Some(1001));
         let cfg = ocp.value.to_image_config();

@@ -7,6 +7,7 @@ pub mod admit;
 pub mod builders;
 pub mod deploy;
 pub mod effective;
+pub mod manager;
 pub mod prediction;
 pub mod stages;
 
@@ -27,6 +28,8 @@ pub struct Analysis {
     pub effective: Vec<effective::EffectiveConfig>,
     /// Each Kubernetes runner's job pods, their admission and access.
     pub predictions: Vec<prediction::RunnerPrediction>,
+    /// Each manager pod the Helm values and `Runner` resources deploy, its admission and access.
+    pub managers: Vec<manager::ManagerPrediction>,
 }
 
 impl Analysis {
@@ -42,12 +45,14 @@ impl Analysis {
             })
             .collect();
         let predictions = prediction::predict_all(&inputs, &settings, &effective);
+        let managers = manager::predict_all(&inputs, &settings);
         Self {
             inputs,
             settings,
             global_assumptions,
             effective,
             predictions,
+            managers,
         }
     }
 }

@@ -32,8 +32,8 @@ use crate::settings::Settings;
 /// The namespace annotations assumed when the runner's Namespace object is not in the inputs:
 /// the values a fresh OpenShift project commonly gets (the allocator hands out blocks of 10000
 /// from 1000000000; reference openshift-scc.md §3.9).
-const ASSUMED_UID_RANGE: &str = "1000680000/10000";
-const ASSUMED_MCS: &str = "s0:c26,c15";
+pub(crate) const ASSUMED_UID_RANGE: &str = "1000680000/10000";
+pub(crate) const ASSUMED_MCS: &str = "s0:c26,c15";
 
 /// The namespace name used when the config's is a template placeholder.
 const PLACEHOLDER_NAMESPACE: &str = "templated-namespace";
@@ -334,20 +334,39 @@ fn predict_runner(
             PLACEHOLDER_NAMESPACE.to_string()
         }
         None => {
-            // Under the chart the namespace is the release's, which the inputs do not hold.
-            if let Some(assumption) = effective
+            // Under the chart the namespace is the release's, which the inputs do not hold: the
+            // same stand-in as for the manager (`manager::helm`), so both land in one namespace.
+            match effective
                 .overrides
                 .iter()
                 .filter(|o| o.runner == runner_index && o.key.path == ["kubernetes", "namespace"])
                 .find_map(|o| effective.settings[o.setting].assumption.clone())
             {
-                assumptions.push(Assumption::new(
-                    assumption.key,
-                    "default",
-                    format!("{}; `default` stands in for it", assumption.origin),
-                ));
+                Some(assumption) => {
+                    let (ns, why) = match (
+                        settings.assumed("manager.namespace"),
+                        inputs.cluster.namespaces().collect::<Vec<_>>().as_slice(),
+                    ) {
+                        (Some(ns), _) => (ns.to_string(), "set with --assume manager.namespace"),
+                        (None, [(object, _)]) => (
+                            object.name().to_string(),
+                            "the only Namespace in the inputs",
+                        ),
+                        (None, _) => (
+                            "gitlab-runner".to_string(),
+                            "the namespace GitLab's install guide uses (set --assume manager.namespace=…)",
+                        ),
+                    };
+                    assumptions.push(Assumption::new(
+                        assumption.key,
+                        ns.clone(),
+                        format!("{}; {why} stands in for it", assumption.origin),
+                    ));
+                    ns
+                }
+                // A plain config.toml without `namespace`: the runner's own default.
+                None => "default".to_string(),
             }
-            "default".to_string()
         }
     };
 
@@ -510,14 +529,14 @@ fn predict_runner(
 }
 
 /// Whether the namespace carries the allocations SCC admission needs.
-fn has_allocations(ns: &Namespace) -> bool {
+pub(crate) fn has_allocations(ns: &Namespace) -> bool {
     let annotations = ns.metadata.annotations.as_ref();
     ["openshift.io/sa.scc.uid-range", "openshift.io/sa.scc.mcs"]
         .iter()
         .all(|key| annotations.is_some_and(|a| a.contains_key(*key)))
 }
 
-fn assumed_namespace(name: &str) -> Namespace {
+pub(crate) fn assumed_namespace(name: &str) -> Namespace {
     let mut ns = Namespace::default();
     ns.metadata.name = Some(name.to_string());
     ns.metadata.annotations = Some(BTreeMap::from([

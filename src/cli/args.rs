@@ -220,8 +220,11 @@ pub struct RenderArgs {
     pub admitted: bool,
     /// Print each runner config as the runner runs it: the registration template merged with
     /// the environment the Helm chart or the Operator sets, each key with the source that won.
-    #[arg(long, conflicts_with = "job")]
+    #[arg(long, conflicts_with_all = ["job", "manager"])]
     pub effective: bool,
+    /// Print the runner manager Deployment the Helm chart or the Operator creates instead.
+    #[arg(long, conflicts_with_all = ["job", "admitted"])]
+    pub manager: bool,
 }
 
 /// What the prediction assumes.

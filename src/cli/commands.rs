@@ -206,6 +206,14 @@ fn render_pods(args: RenderArgs) -> anyhow::Result<ExitCode> {
         print(&render::effective::render(&analysis))?;
         return Ok(ExitCode::SUCCESS);
     }
+    if args.manager {
+        if analysis.managers.is_empty() {
+            eprintln!("runner-doctor: no Helm values or `Runner` resource in the inputs");
+            return Ok(ExitCode::from(2));
+        }
+        print(&render::manager_yaml::render(&analysis))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if analysis.predictions.is_empty() {
         eprintln!("runner-doctor: no Kubernetes runner in the inputs; `check` says why");
         return Ok(ExitCode::from(2));

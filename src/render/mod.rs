@@ -13,6 +13,7 @@ pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod manager_yaml;
 pub mod pod_yaml;
 pub mod sarif;
 

@@ -103,7 +103,7 @@ fn render_one(
 }
 
 /// `apiVersion`, `kind`, `metadata`, `spec` first, as manifests are written.
-fn order_top(value: &Value) -> Vec<(String, Value)> {
+pub(super) fn order_top(value: &Value) -> Vec<(String, Value)> {
     let Value::Object(map) = value else {
         return Vec::new();
     };
@@ -135,7 +135,7 @@ fn describe(analysis: &Analysis, prediction: &RunnerPrediction, source: &Source)
     }
 }
 
-fn emit(
+pub(super) fn emit(
     entries: &[(String, Value)],
     indent: usize,
     path: &str,

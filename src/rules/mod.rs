@@ -12,6 +12,7 @@ mod admission;
 mod builds;
 mod config;
 mod input;
+mod manager;
 mod network;
 mod pipeline;
 mod pod;
@@ -184,6 +185,10 @@ pub static RULES: &[&Rule] = &[
     &pod::quota_exhausted_by_concurrent::QUOTA_EXHAUSTED_BY_CONCURRENT,
     &pod::limit_above_limit_range_max::LIMIT_ABOVE_LIMIT_RANGE_MAX,
     &pod::limit_range_default_applies::LIMIT_RANGE_DEFAULT_APPLIES,
+    &manager::manager_pod_rejected_by_scc::MANAGER_POD_REJECTED_BY_SCC,
+    &manager::manager_pod_violates_pod_security::MANAGER_POD_VIOLATES_POD_SECURITY,
+    &manager::manager_cannot_create_job_pods::MANAGER_CANNOT_CREATE_JOB_PODS,
+    &manager::manager_config_dir_outside_mount::MANAGER_CONFIG_DIR_OUTSIDE_MOUNT,
     &admission::job_pod_rejected_by_scc::JOB_POD_REJECTED_BY_SCC,
     &admission::scc_runs_job_as_root::SCC_RUNS_JOB_AS_ROOT,
     &admission::job_pod_violates_pod_security::JOB_POD_VIOLATES_POD_SECURITY,
