@@ -10,6 +10,7 @@ pub mod access;
 pub mod admission;
 pub mod analysis;
 pub mod diagnostic;
+pub mod fix;
 pub mod model;
 pub mod pod;
 pub mod render;
@@ -67,6 +68,7 @@ pub fn check(inputs: Inputs, settings: Settings) -> Report {
         (rule.check)(&mut cx);
         diagnostics.extend(cx.into_diagnostics());
     }
+    fix::downgrade_inexact(&analysis.inputs.sources, &mut diagnostics);
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| d.primary.map(|s| analysis.inputs.sources.to_host(s).0);
         key(a).cmp(&key(b)).then(a.code.cmp(b.code))

@@ -5,6 +5,7 @@
 mod admit;
 mod args;
 mod commands;
+mod fix;
 
 pub use args::Args;
 

@@ -1,3 +1,5 @@
+use crate::diagnostic::{Applicability, Fix};
+use crate::fix::text;
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -24,11 +26,14 @@ declare_rule! {
     ///     Type = "s3"
     ///     Shared = false
     /// ```
+    ///
+    /// ## Fix safety
+    /// Removing `Shared` is safe: without a distributed cache it changes nothing.
     pub static CACHE_SHARED_WITHOUT_TYPE = {
         code: "RD106",
         name: "cache-shared-without-type",
         group: Advice,
-        fix: None,
+        fix: Always,
     }
 }
 
@@ -44,10 +49,21 @@ fn check(cx: &mut Context) {
         let Some(span) = runner.span_at(&["cache", "Shared"]) else {
             continue;
         };
+        let text = &cx.analysis.inputs.sources.get(span.source).text;
+        let fix = Fix {
+            title: "remove `Shared`".into(),
+            edits: vec![text::edit(
+                span.source,
+                text::remove_entry(text, span.range),
+                "",
+            )],
+            applicability: Applicability::Safe,
+        };
         cx.report(
             Some(span),
             "`Shared` has no effect: `[runners.cache]` has no `Type`, so there is no distributed cache whose key it would change",
         )
-        .help("remove `Shared`, or set `Type` (`s3`, `gcs`, `azure`) to use a distributed cache");
+        .help("remove `Shared`, or set `Type` (`s3`, `gcs`, `azure`) to use a distributed cache")
+        .fix(fix);
     }
 }

@@ -1,3 +1,5 @@
+use crate::diagnostic::{Applicability, Fix};
+use crate::fix::text;
 use crate::model::schema::{DOCKER_ONLY_KEYS, SchemaIssue};
 use crate::rules::{Context, declare_rule};
 
@@ -26,11 +28,15 @@ declare_rule! {
     ///   [runners.kubernetes]
     ///     namespace = "ci"
     /// ```
+    ///
+    /// ## Fix safety
+    /// Removing the key is safe: the Kubernetes executor never reads it, so nothing changes. Where
+    /// a Kubernetes counterpart exists (`privileged`, `cpu_limit`), set it by hand.
     pub static DOCKER_ONLY_KEY = {
         code: "RD104",
         name: "docker-only-key",
         group: Suspicious,
-        fix: None,
+        fix: Always,
     }
 }
 
@@ -45,14 +51,25 @@ fn check(cx: &mut Context) {
         if table != "runners.kubernetes" || !DOCKER_ONLY_KEYS.contains(&key.as_str()) {
             continue;
         }
-        let Some((key_span, _)) = super::key_spans(config, &path) else {
+        let Some((key_span, entry_span)) = super::key_spans(config, &path) else {
             continue;
+        };
+        let text = &cx.analysis.inputs.sources.get(config.source).text;
+        let fix = Fix {
+            title: format!("remove `{key}`"),
+            edits: vec![text::edit(
+                config.source,
+                text::remove_entry(text, entry_span.range),
+                "",
+            )],
+            applicability: Applicability::Safe,
         };
         cx.report(
             Some(key_span),
             format!("`{key}` is a `[runners.docker]` setting; the Kubernetes executor ignores it"),
         )
         .primary_label("Docker executor key")
-        .help(format!("remove `{key}` from `[runners.kubernetes]`"));
+        .help(format!("remove `{key}` from `[runners.kubernetes]`"))
+        .fix(fix);
     }
 }
