@@ -292,6 +292,48 @@ fn embedded_fixes_keep_yaml_indentation_and_comments() {
     }
 }
 
+#[test]
+fn a_retyped_value_that_loosens_security_needs_unsafe_fixes() {
+    let path = PathBuf::from("config.toml");
+    let text = "[[runners]]\n  executor = \"kubernetes\"\n  [runners.kubernetes]\n    privileged = \"true\" # for dind\n    poll_timeout = \" 180\"\n    [runners.kubernetes.pod_security_context]\n      run_as_user = \"0\"\n      fs_group = \"1000\"\n";
+    let settings = Settings {
+        select: vec!["RD102".into()],
+        ..Settings::default()
+    };
+    let safe = fix::fix(
+        vec![(path.clone(), text.to_string())],
+        &settings,
+        FixOptions::default(),
+    );
+    assert_eq!(
+        safe.files[0].fixed,
+        text.replace("\" 180\"", "180").replace("\"1000\"", "1000"),
+    );
+    let unsafe_left: Vec<&str> = safe
+        .unsafe_remaining()
+        .iter()
+        .map(|d| d.fix.as_ref().unwrap().title.as_str())
+        .collect();
+    assert_eq!(
+        unsafe_left,
+        ["write `privileged = true`", "write `run_as_user = 0`"]
+    );
+    let all = fix::fix(
+        vec![(path, text.to_string())],
+        &settings,
+        FixOptions { unsafe_fixes: true },
+    );
+    assert_eq!(
+        all.files[0].fixed,
+        "[[runners]]\n  executor = \"kubernetes\"\n  [runners.kubernetes]\n    privileged = true # for dind\n    poll_timeout = 180\n    [runners.kubernetes.pod_security_context]\n      run_as_user = 0\n      fs_group = 1000\n"
+    );
+    assert!(
+        all.report.diagnostics.is_empty(),
+        "{:?}",
+        all.report.diagnostics
+    );
+}
+
 /// A copy of the bundled example in a fresh temporary directory.
 fn example_copy(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("rd-fix-{tag}-{}", std::process::id()));
