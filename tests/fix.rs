@@ -62,7 +62,7 @@ fn invariants(
     name: &str,
     files: Vec<(PathBuf, String)>,
     select: Vec<String>,
-) -> (Vec<&'static str>, Vec<String>) {
+) -> (Vec<&'static str>, Vec<String>, Vec<&'static str>) {
     let mut failures = Vec::new();
     let settings = Settings {
         select,
@@ -128,7 +128,8 @@ fn invariants(
             ));
         }
     }
-    (applied, failures)
+    let remaining = run.report.diagnostics.iter().map(|d| d.code).collect();
+    (applied, failures, remaining)
 }
 
 #[test]
@@ -152,7 +153,7 @@ fn every_fixable_rule_fixes_its_own_example() {
         } else {
             "example.yaml"
         };
-        let (applied, mut found) = invariants(
+        let (applied, mut found, remaining) = invariants(
             rule.code,
             vec![(path.into(), example)],
             vec![rule.code.to_string()],
@@ -162,6 +163,10 @@ fn every_fixable_rule_fixes_its_own_example() {
                 "{} {}: no fix applied on its Example",
                 rule.code, rule.name
             ));
+        }
+        // Each Example shows one fixable problem: once fixed, the rule is silent.
+        if remaining.contains(&rule.code) {
+            found.push(format!("{}: still fires on its fixed Example", rule.code));
         }
         failures.extend(found);
     }
@@ -217,7 +222,7 @@ fn fixes_on_fixtures_converge_reparse_and_silence_their_rule() {
     let sets = fixture_sets();
     assert!(sets.len() > 50, "only {} fixture sets", sets.len());
     for (name, files) in sets {
-        let (applied, found) = invariants(&name, files, Vec::new());
+        let (applied, found, _) = invariants(&name, files, Vec::new());
         applied_codes.extend(applied);
         failures.extend(found);
     }
