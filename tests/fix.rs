@@ -521,6 +521,30 @@ fn fix_writes_keeps_mode_and_exit_code_follows_fail_on() {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
+    // With the manifests next to the input, and the root the prepare Job leaves, `check`
+    // reports no cache failure, and the snippets are not read as runners of their own.
+    let after = bin()
+        .current_dir(&dir)
+        .args(["check", ".", "--format", "concise", "--fail-on", "never"])
+        .args(["--assume", "volume.team-runner-cache.root=0:0:2775"])
+        .output()
+        .unwrap();
+    let concise = String::from_utf8(after.stdout).unwrap();
+    assert!(!concise.contains("RD402"), "{concise}");
+    assert!(
+        concise.contains("RD701"),
+        "the pipeline's chmod 777 is still reported: {concise}"
+    );
+    let lines: Vec<&str> = concise.lines().collect();
+    let mut unique = lines.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        lines.len(),
+        unique.len(),
+        "a finding is repeated: {concise}"
+    );
+    assert!(!concise.contains(".snippet"), "{concise}");
     // A second run has nothing left to do.
     let again = bin()
         .current_dir(&dir)

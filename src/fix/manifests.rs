@@ -52,7 +52,7 @@ pub fn remediation(analysis: &Analysis) -> Vec<Manifest> {
             text: object_bucket_claim(t),
         },
         Manifest {
-            file_name: "1-runner-cache.toml".into(),
+            file_name: "1-runner-cache.toml.snippet".into(),
             text: s3_cache_config(t),
         },
         Manifest {
@@ -64,7 +64,7 @@ pub fn remediation(analysis: &Analysis) -> Vec<Manifest> {
             text: dedicated_scc(t),
         },
         Manifest {
-            file_name: "4-pod-spec-patch.toml".into(),
+            file_name: "4-pod-spec-patch.toml.snippet".into(),
             text: pod_spec_patch(),
         },
     ]
@@ -167,18 +167,20 @@ fn readme(t: &Target, count: usize) -> String {
     }
     let _ = writeln!(
         s,
-        "\nThe options, best first. Apply one; none needs `chmod 777` in a pipeline.\n"
+        "\nThe options, best first. Apply one; none needs `chmod 777` in a pipeline. The \
+         `.toml.snippet` files are parts of a `config.toml` to paste, not whole configs: their \
+         name keeps `runner-doctor check` from reading them as runners.\n"
     );
     let _ = writeln!(
         s,
-        "## 1. A distributed cache (`1-object-bucket-claim.yaml`, `1-runner-cache.toml`)\n\n\
+        "## 1. A distributed cache (`1-object-bucket-claim.yaml`, `1-runner-cache.toml.snippet`)\n\n\
          An ObjectBucketClaim (OpenShift Data Foundation) gives the runners an S3 bucket; the \
          runner uploads and downloads cache archives over HTTPS, so no volume, owner or mode is \
          involved, and every runner pod on every node shares one cache.\n\n\
          - Apply the claim: `oc apply -f 1-object-bucket-claim.yaml`. ODF creates a ConfigMap \
          and a Secret named `gitlab-runner-cache` in `{ns}` (`BUCKET_HOST`, `BUCKET_NAME`; \
          `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`).\n\
-         - Replace `[runners.cache]` with `1-runner-cache.toml`, filling `ServerAddress` and \
+         - Replace `[runners.cache]` with `1-runner-cache.toml.snippet`, filling `ServerAddress` and \
          `BucketName` from that ConfigMap. Keep credentials out of the config: with the \
          Operator, set the `Runner`'s `spec.cacheType: s3`, `spec.s3.server`, `spec.s3.bucket` \
          and `spec.s3.credentials` to a Secret with keys `accesskey` and `secretkey` copied from \
@@ -239,7 +241,7 @@ fn readme(t: &Target, count: usize) -> String {
     );
     let _ = writeln!(
         s,
-        "## 4. fsGroup through a pod spec patch (`4-pod-spec-patch.toml`)\n\n\
+        "## 4. fsGroup through a pod spec patch (`4-pod-spec-patch.toml.snippet`)\n\n\
          Only for a storage class whose CSI driver applies fsGroup (`fsGroupPolicy: File`): \
          kubelet then gives the volume the pod's fsGroup and `g+rwX`. The patch adds \
          `fsGroupChangePolicy: OnRootMismatch`, so kubelet changes ownership only when the \
