@@ -398,7 +398,7 @@ fn the_founding_case_is_fixed_and_its_cache_writable_after_the_prepare_job() {
     let report = runner_doctor::check(fix::load(&paths, &texts), settings);
     let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code).collect();
     assert!(!codes.contains(&"RD402"), "{codes:?}");
-    for fixed in ["RD106", "RD113", "RD404", "RD601", "RD602"] {
+    for fixed in ["RD106", "RD113", "RD115", "RD404", "RD601", "RD602"] {
         assert!(!codes.contains(&fixed), "{fixed} still fires: {codes:?}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
@@ -510,7 +510,7 @@ fn fix_writes_keeps_mode_and_exit_code_follows_fail_on() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("fixed 6 findings in 1 file"), "{stderr}");
+    assert!(stderr.contains("fixed 7 findings in 1 file"), "{stderr}");
     assert!(manifests.join("README.md").is_file());
     #[cfg(unix)]
     {
