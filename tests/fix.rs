@@ -339,6 +339,34 @@ fn a_retyped_value_that_loosens_security_needs_unsafe_fixes() {
     );
 }
 
+#[test]
+fn the_service_network_is_appended_safely_only_when_given() {
+    let path = PathBuf::from("config.toml");
+    let text = "[[runners]]\n  executor = \"kubernetes\"\n  environment = [\"HTTPS_PROXY=http://proxy:8080\", \"NO_PROXY=.svc\", \"no_proxy=.svc\"]\n";
+    let mut settings = Settings {
+        select: vec!["RD605".into()],
+        ..Settings::default()
+    };
+    let assumed = fix::fix(
+        vec![(path.clone(), text.to_string())],
+        &settings,
+        FixOptions::default(),
+    );
+    assert!(assumed.applied.is_empty(), "applied on a default network");
+    assert_eq!(assumed.unsafe_remaining().len(), 1);
+    settings.assume = vec![("cluster.service_network".into(), "10.43.0.0/16".into())];
+    let given = fix::fix(
+        vec![(path, text.to_string())],
+        &settings,
+        FixOptions::default(),
+    );
+    assert_eq!(
+        given.files[0].fixed,
+        text.replace("=.svc\"", "=.svc,10.43.0.0/16\"")
+    );
+    assert!(given.report.diagnostics.is_empty());
+}
+
 /// A copy of the bundled example in a fresh temporary directory.
 fn example_copy(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("rd-fix-{tag}-{}", std::process::id()));
