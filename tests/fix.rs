@@ -365,6 +365,17 @@ fn the_service_network_is_appended_safely_only_when_given() {
         text.replace("=.svc\"", "=.svc,10.43.0.0/16\"")
     );
     assert!(given.report.diagnostics.is_empty());
+    // Each spelling is checked: curl reads `no_proxy` first, Go only `NO_PROXY`.
+    let one_case = "[[runners]]\n  environment = [\"HTTPS_PROXY=http://p:1\", \"NO_PROXY=10.43.0.0/16\", \"no_proxy=.svc\"]\n";
+    let run = fix::fix(
+        vec![("c.toml".into(), one_case.to_string())],
+        &settings,
+        FixOptions::default(),
+    );
+    assert_eq!(
+        run.files[0].fixed,
+        one_case.replace("no_proxy=.svc", "no_proxy=.svc,10.43.0.0/16")
+    );
 }
 
 /// A copy of the bundled example in a fresh temporary directory.

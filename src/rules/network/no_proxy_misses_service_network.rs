@@ -105,13 +105,14 @@ fn check(cx: &mut Context) {
         if !has_proxy {
             continue;
         }
-        let no_proxy = env
+        // Every spelling counts: curl reads `no_proxy` before `NO_PROXY`, Go only upper case.
+        let no_proxy = env.iter().find(|(n, v, _)| {
+            n.eq_ignore_ascii_case("no_proxy") && !v.split(',').any(|e| covers(e, api_ip))
+        });
+        let any_spelling = env
             .iter()
-            .find(|(n, _, _)| n.eq_ignore_ascii_case("no_proxy"));
-        let entries: Vec<&str> = no_proxy
-            .map(|(_, v, _)| v.split(',').collect())
-            .unwrap_or_default();
-        if entries.iter().any(|e| covers(e, api_ip)) {
+            .any(|(n, _, _)| n.eq_ignore_ascii_case("no_proxy"));
+        if any_spelling && no_proxy.is_none() {
             continue;
         }
         let Some(span) = no_proxy
