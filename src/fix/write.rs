@@ -25,11 +25,16 @@ pub fn content_hash(bytes: &[u8]) -> [u8; 32] {
 }
 
 /// Replaces `path` with `new`, if its content still is `original`.
+///
+/// A symbolic link is followed: the file it points to is replaced, in that file's directory,
+/// and the link stays a link (renaming over the link itself would turn it into a copy).
 pub fn write_fixed(path: &Path, original: &str, new: &str) -> Result<(), WriteError> {
     let io = |source| WriteError::Io {
         path: path.to_path_buf(),
         source,
     };
+    let resolved = std::fs::canonicalize(path).map_err(io)?;
+    let path = resolved.as_path();
     let current = std::fs::read(path).map_err(io)?;
     if content_hash(&current) != content_hash(original.as_bytes()) {
         return Err(WriteError::Changed {
@@ -99,6 +104,26 @@ mod tests {
         let err = write_fixed(&path, "a = 1\n", "a = 3\n").unwrap_err();
         assert!(matches!(err, WriteError::Changed { .. }));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "a = 2\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_stays_a_link_to_the_fixed_file() {
+        let dir = std::env::temp_dir().join(format!("rd-write-link-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("data")).unwrap();
+        let target = dir.join("data/config.toml");
+        std::fs::write(&target, "a = 1\n").unwrap();
+        let link = dir.join("config.toml");
+        std::os::unix::fs::symlink("data/config.toml", &link).unwrap();
+        write_fixed(&link, "a = 1\n", "a = 2\n").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "a = 2\n");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
