@@ -228,7 +228,8 @@ fn fixes_on_fixtures_converge_reparse_and_silence_their_rule() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
     for code in [
-        "RD101", "RD104", "RD106", "RD113", "RD404", "RD601", "RD602",
+        "RD101", "RD102", "RD103", "RD104", "RD105", "RD106", "RD113", "RD115", "RD301", "RD404",
+        "RD601", "RD602", "RD605",
     ] {
         assert!(
             applied_codes.contains(code),
