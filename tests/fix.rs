@@ -585,6 +585,22 @@ fn fix_writes_keeps_mode_and_exit_code_follows_fail_on() {
         "a finding is repeated: {concise}"
     );
     assert!(!concise.contains(".snippet"), "{concise}");
+    // The prepare Job is admitted, under anyuid, by the namespace it is meant for.
+    let admit = bin()
+        .current_dir(&dir)
+        .args([
+            "admit",
+            "remediation/2-prepare-cache-volume.yaml",
+            "cluster.yaml",
+        ])
+        .output()
+        .unwrap();
+    let admitted = String::from_utf8_lossy(&admit.stdout);
+    assert!(
+        admitted.contains("Job/runner-cache-prepare in namespace `ci-team`")
+            && admitted.contains("admitted by SCC anyuid"),
+        "{admitted}"
+    );
     // A second run has nothing left to do.
     let again = bin()
         .current_dir(&dir)

@@ -292,6 +292,8 @@ fn prepare_job(t: &Target) -> String {
         "# Option 2: prepare the root of PVC {claim} once, for group 0 with the setgid bit.\n\
          # OpenShift runs every container with primary group 0, so every runner container can\n\
          # then write; drop `chmod 777` from the pipeline. Delete these objects afterwards.\n\
+         # The container asks for no capability: anyuid allows none to be added, and root keeps\n\
+         # the runtime's default set (CHOWN and FOWNER among them, for a root owned by another uid).\n\
          apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: runner-cache-prepare\n  namespace: {ns}\n\
          ---\n\
          # Lets only this ServiceAccount run as root (SCC anyuid), to change the root's group.\n\
@@ -304,8 +306,7 @@ fn prepare_job(t: &Target) -> String {
          serviceAccountName: runner-cache-prepare\n      restartPolicy: Never\n      containers:\n        \
          - name: prepare\n          image: registry.access.redhat.com/ubi9/ubi-minimal\n          \
          command: [\"sh\", \"-c\", \"chgrp 0 /cache && chmod 2775 /cache && stat -c '%a %u:%g' /cache\"]\n          \
-         securityContext:\n            runAsUser: 0\n            allowPrivilegeEscalation: false\n            \
-         capabilities:\n              drop: [\"ALL\"]\n              add: [\"CHOWN\", \"FOWNER\"]\n          \
+         securityContext:\n            runAsUser: 0\n            allowPrivilegeEscalation: false\n          \
          volumeMounts:\n            - name: cache\n              mountPath: /cache\n      \
          volumes:\n        - name: cache\n          persistentVolumeClaim:\n            claimName: {claim_q}\n",
         claim = t.claim,
