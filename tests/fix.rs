@@ -609,6 +609,28 @@ fn fix_writes_keeps_mode_and_exit_code_follows_fail_on() {
         .unwrap();
     assert_eq!(again.status.code(), Some(0));
     assert!(again.stdout.is_empty());
+    // Option 3: with `service_account` set to the dedicated ServiceAccount, the job pods are
+    // admitted by the dedicated SCC, not by the looser one the manager's ServiceAccount may use.
+    let configmap = dir.join("configmap.yaml");
+    let text = std::fs::read_to_string(&configmap).unwrap();
+    let with_sa = text.replacen(
+        "        namespace = \"ci-team\"\n",
+        "        namespace = \"ci-team\"\n        service_account = \"gitlab-runner-jobs\"\n",
+        1,
+    );
+    assert_ne!(with_sa, text);
+    std::fs::write(&configmap, with_sa).unwrap();
+    let admit = bin()
+        .current_dir(&dir)
+        .args(["admit", "configmap.yaml", "runner.yaml", "cluster.yaml"])
+        .arg("remediation/3-job-service-account-scc.yaml")
+        .output()
+        .unwrap();
+    let admitted = String::from_utf8_lossy(&admit.stdout);
+    assert!(
+        admitted.contains("admitted by SCC gitlab-runner-jobs"),
+        "{admitted}"
+    );
     let missing = bin()
         .current_dir(&dir)
         .args(["fix", "no-such-file.toml"])

@@ -34,6 +34,11 @@ struct Target {
     service_account: String,
     fs_group: Option<i64>,
     capabilities: BTreeSet<String>,
+    /// The dedicated SCC's priority: that of the highest SCC in the inputs, and at least
+    /// anyuid's 10. At equal priority OpenShift tries the more restrictive SCC first
+    /// (`util/sort/byrestrictions.go`), and the dedicated one is, so it is chosen even where
+    /// the runner manager's own ServiceAccount may use a looser SCC for the pods it creates.
+    priority: i32,
 }
 
 /// The remediation for every runner whose cache volume is not writable; empty when none is.
@@ -72,6 +77,14 @@ pub fn remediation(analysis: &Analysis) -> Vec<Manifest> {
 
 fn targets(analysis: &Analysis) -> Vec<Target> {
     let mut out = Vec::new();
+    let priority = analysis
+        .inputs
+        .cluster
+        .sccs()
+        .filter_map(|(_, scc)| scc.priority)
+        .max()
+        .unwrap_or(0)
+        .max(10);
     for prediction in &analysis.predictions {
         let job = prediction.representative();
         let (Ok(job_pod), Some(access)) = (&job.pod, &job.access) else {
@@ -131,6 +144,7 @@ fn targets(analysis: &Analysis) -> Vec<Target> {
                 .unwrap_or_else(|| "default".into()),
             fs_group,
             capabilities,
+            priority,
         });
     }
     out
@@ -223,7 +237,9 @@ fn readme(t: &Target, count: usize) -> String {
          pod of the namespace that uses it. The file creates ServiceAccount \
          `gitlab-runner-jobs`, an SCC `gitlab-runner-jobs` that allows exactly what the \
          predicted job pod needs ({fsg}; capabilities: {caps}), a ClusterRole to `use` it and a \
-         RoleBinding in `{ns}` for that ServiceAccount only. Set `service_account = \
+         RoleBinding in `{ns}` for that ServiceAccount only. Its priority ({priority}) equals the \
+         highest SCC's, and it is more restrictive, so OpenShift tries it first even where the \
+         runner manager's ServiceAccount may use a looser SCC. Set `service_account = \
          \"gitlab-runner-jobs\"` in `[runners.kubernetes]`.\n\n\
          Trade-offs: it fixes who gets which privileges, not the volume: with a driver that \
          does not apply fsGroup, combine it with option 2 or 4.\n",
@@ -237,7 +253,8 @@ fn readme(t: &Target, count: usize) -> String {
         } else {
             caps.join(", ")
         },
-        ns = t.namespace
+        ns = t.namespace,
+        priority = t.priority
     );
     let _ = writeln!(
         s,
@@ -329,6 +346,7 @@ fn dedicated_scc(t: &Target) -> String {
          apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: gitlab-runner-jobs\n  namespace: {ns}\n\
          ---\n\
          apiVersion: security.openshift.io/v1\nkind: SecurityContextConstraints\nmetadata:\n  name: gitlab-runner-jobs\n\
+         priority: {priority}\n\
          allowHostDirVolumePlugin: false\nallowHostIPC: false\nallowHostNetwork: false\nallowHostPID: false\nallowHostPorts: false\n\
          readOnlyRootFilesystem: false\nrequiredDropCapabilities: []\n\
          allowedCapabilities: [{caps}]\n\
@@ -348,6 +366,7 @@ fn dedicated_scc(t: &Target) -> String {
          roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: use-scc-gitlab-runner-jobs\n\
          subjects:\n  - kind: ServiceAccount\n    name: gitlab-runner-jobs\n    namespace: {ns}\n",
         caps = caps.join(", "),
+        priority = t.priority,
     )
 }
 
