@@ -10,6 +10,7 @@ pub mod access;
 pub mod admission;
 pub mod analysis;
 pub mod diagnostic;
+pub mod fix;
 pub mod manager;
 pub mod model;
 pub mod pod;
@@ -72,6 +73,7 @@ pub fn check(inputs: Inputs, settings: Settings) -> Report {
     let ran = |rule: &rules::Rule| rules::severity_for(rule, &analysis.settings).is_some();
     let unused = suppress::apply(&analysis.inputs.sources, &mut diagnostics, &ran);
     diagnostics.extend(rules::unused_suppressions(&analysis, &unused));
+    fix::downgrade_inexact(&analysis.inputs.sources, &mut diagnostics);
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| d.primary.map(|s| analysis.inputs.sources.to_host(s).0);
         key(a).cmp(&key(b)).then(a.code.cmp(b.code))

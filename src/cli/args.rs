@@ -30,6 +30,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Simulate admission (OpenShift SCC, Pod Security) of Pods and workloads.
     Admit(super::admit::AdmitArgs),
+    /// Apply the safe fixes (comments and layout kept), or show them with `--diff`; generate
+    /// remediation manifests with `--manifests DIR`.
+    Fix(super::fix::FixArgs),
     /// Show a rule's documentation.
     Explain {
         /// A rule code (`RD401`) or name.

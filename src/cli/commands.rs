@@ -22,6 +22,7 @@ pub fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
         Command::Access(access_args) => access(access_args),
         Command::Render(render_args) => render_pods(render_args),
         Command::Admit(admit_args) => super::admit::run(admit_args),
+        Command::Fix(fix_args) => super::fix::run(fix_args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Args::command(), "runner-doctor", &mut out);

@@ -6,6 +6,7 @@ mod admit;
 mod args;
 mod commands;
 mod config;
+mod fix;
 
 pub use args::Args;
 

@@ -36,6 +36,12 @@ declare_rule! {
     /// `restricted-v2` then assigns the namespace's own fsGroup. Where a pod really needs more,
     /// grant the job pods' ServiceAccount a custom SCC that allows exactly that.
     ///
+    /// ## Fix safety
+    /// Removing a refused `fs_group` is unsafe: the SCC then assigns the namespace's own fsGroup,
+    /// and files a volume already holds may belong to the old group. Other refused fields
+    /// (capabilities, `run_as_user`, `privileged`) are left to the help, since what the job needs
+    /// instead is a choice.
+    ///
     /// ## References
     /// - [Managing security context constraints](https://docs.openshift.com/container-platform/4.14/authentication/managing-security-context-constraints.html)
     /// - [Runner on OpenShift](https://docs.gitlab.com/runner/install/openshift/)
@@ -43,7 +49,7 @@ declare_rule! {
         code: "RD301",
         name: "job-pod-rejected-by-scc",
         group: Correctness,
-        fix: None,
+        fix: Sometimes,
     }
 }
 
@@ -100,6 +106,9 @@ fn check(cx: &mut Context) {
             diagnostic.note(format!("usable SCCs, in the order tried: {usable}"));
         }
         diagnostic.help(least_privilege_help(refused.iter().map(|(_, r)| *r)));
+        if let Some(fix) = remove_fs_group(analysis, &refused) {
+            diagnostic.fix(fix);
+        }
         for a in analysis
             .global_assumptions
             .iter()
@@ -108,6 +117,37 @@ fn check(cx: &mut Context) {
             diagnostic.assume(a.clone());
         }
     }
+}
+
+/// Removes an `fs_group` line the SCC refused: the namespace's own fsGroup is then assigned.
+/// Unsafe, since files the volume already holds may belong to the old group.
+fn remove_fs_group(
+    analysis: &crate::analysis::Analysis,
+    refused: &[(Option<crate::source::Span>, &crate::admission::Reason)],
+) -> Option<crate::diagnostic::Fix> {
+    let span = refused.iter().find_map(|(span, reason)| {
+        reason
+            .field
+            .ends_with("securityContext.fsGroup")
+            .then_some(*span)
+            .flatten()
+    })?;
+    let text = &analysis.inputs.sources.get(span.source).text;
+    let start = span.range.start as usize;
+    let rest = text.get(start..)?;
+    let line = rest.lines().next()?;
+    if !line.starts_with("fs_group") || !line.contains('=') {
+        return None;
+    }
+    // The value is an integer, so a `#` on the line starts a comment.
+    let end = start + line.find('#').unwrap_or(line.len());
+    let end = start + text[start..end].trim_end().len();
+    let range = crate::fix::text::remove_entry(text, crate::source::TextRange::new(start, end));
+    Some(crate::diagnostic::Fix {
+        title: "remove `fs_group`".into(),
+        edits: vec![crate::fix::text::edit(span.source, range, "")],
+        applicability: crate::diagnostic::Applicability::Unsafe,
+    })
 }
 
 /// The smallest change for the refused fields: drop what the namespace's SCC assigns by itself,

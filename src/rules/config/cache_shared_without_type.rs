@@ -1,3 +1,5 @@
+use crate::diagnostic::{Applicability, Fix};
+use crate::fix::text;
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -25,13 +27,16 @@ declare_rule! {
     ///     Shared = false
     /// ```
     ///
+    /// ## Fix safety
+    /// Removing `Shared` is safe: without a distributed cache it changes nothing.
+    ///
     /// ## References
     /// - [GitLab Runner: the `[runners.cache]` section](https://docs.gitlab.com/runner/configuration/advanced-configuration/#the-runnerscache-section)
     pub static CACHE_SHARED_WITHOUT_TYPE = {
         code: "RD106",
         name: "cache-shared-without-type",
         group: Advice,
-        fix: None,
+        fix: Always,
     }
 }
 
@@ -47,10 +52,21 @@ fn check(cx: &mut Context) {
         let Some(span) = runner.span_at(&["cache", "Shared"]) else {
             continue;
         };
+        let text = &cx.analysis.inputs.sources.get(span.source).text;
+        let fix = Fix {
+            title: "remove `Shared`".into(),
+            edits: vec![text::edit(
+                span.source,
+                text::remove_entry(text, span.range),
+                "",
+            )],
+            applicability: Applicability::Safe,
+        };
         cx.report(
             Some(span),
             "`Shared` has no effect: `[runners.cache]` has no `Type`, so there is no distributed cache whose key it would change",
         )
-        .help("remove `Shared`, or set `Type` (`s3`, `gcs`, `azure`) to use a distributed cache");
+        .help("remove `Shared`, or set `Type` (`s3`, `gcs`, `azure`) to use a distributed cache")
+        .fix(fix);
     }
 }

@@ -1,3 +1,5 @@
+use crate::diagnostic::{Applicability, Fix};
+use crate::fix::text;
 use crate::model::schema::{DOCKER_ONLY_KEYS, SchemaIssue};
 use crate::rules::{Context, declare_rule};
 
@@ -27,6 +29,10 @@ declare_rule! {
     ///     namespace = "ci"
     /// ```
     ///
+    /// ## Fix safety
+    /// Removing the key is safe: the Kubernetes executor never reads it, so nothing changes. Where
+    /// a Kubernetes counterpart exists (`privileged`, `cpu_limit`), set it by hand.
+    ///
     /// ## References
     /// - [GitLab Runner: Kubernetes executor settings](https://docs.gitlab.com/runner/executors/kubernetes/)
     /// - [GitLab Runner: the `[runners.docker]` section](https://docs.gitlab.com/runner/configuration/advanced-configuration/#the-runnersdocker-section)
@@ -34,7 +40,7 @@ declare_rule! {
         code: "RD104",
         name: "docker-only-key",
         group: Suspicious,
-        fix: None,
+        fix: Always,
     }
 }
 
@@ -49,14 +55,25 @@ fn check(cx: &mut Context) {
         if table != "runners.kubernetes" || !DOCKER_ONLY_KEYS.contains(&key.as_str()) {
             continue;
         }
-        let Some((key_span, _)) = super::key_spans(config, &path) else {
+        let Some((key_span, entry_span)) = super::key_spans(config, &path) else {
             continue;
+        };
+        let text = &cx.analysis.inputs.sources.get(config.source).text;
+        let fix = Fix {
+            title: format!("remove `{key}`"),
+            edits: vec![text::edit(
+                config.source,
+                text::remove_entry(text, entry_span.range),
+                "",
+            )],
+            applicability: Applicability::Safe,
         };
         cx.report(
             Some(key_span),
             format!("`{key}` is a `[runners.docker]` setting; the Kubernetes executor ignores it"),
         )
         .primary_label("Docker executor key")
-        .help(format!("remove `{key}` from `[runners.kubernetes]`"));
+        .help(format!("remove `{key}` from `[runners.kubernetes]`"))
+        .fix(fix);
     }
 }

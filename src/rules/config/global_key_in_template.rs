@@ -1,5 +1,7 @@
+use crate::diagnostic::{Applicability, Fix};
+use crate::fix::text;
 use crate::rules::{Context, declare_rule};
-use crate::source::Span;
+use crate::source::{Span, TextRange};
 
 use super::TemplateOf;
 
@@ -36,6 +38,11 @@ declare_rule! {
     ///         namespace = "ci"
     /// ```
     ///
+    /// ## Fix safety
+    /// Removing the keys is safe: registration ignores them, so the runner behaves the same. A
+    /// `[session_server]` table goes with its keys; comment lines stay. Set the value where the
+    /// help says if you still want it.
+    ///
     /// ## References
     /// - [GitLab Runner Helm chart](https://docs.gitlab.com/runner/install/kubernetes/)
     /// - [GitLab Runner: global settings](https://docs.gitlab.com/runner/configuration/advanced-configuration/#the-global-section)
@@ -43,7 +50,7 @@ declare_rule! {
         code: "RD113",
         name: "global-key-in-template",
         group: Suspicious,
-        fix: None,
+        fix: Sometimes,
     }
 }
 
@@ -60,8 +67,9 @@ const GLOBALS: &[(&str, &str, Option<&str>)] = &[
     ("session_server", "`sessionServer`", None),
 ];
 
-/// A global key found: its span, name, who deploys the template, and what to set instead.
-type Found = (Span, String, String, Option<String>);
+/// A global key found: its span, name, who deploys the template, what to set instead, and
+/// the ranges that remove it (`None` when it cannot be removed line by line).
+type Found = (Span, String, String, Option<String>, Option<Vec<TextRange>>);
 
 fn check(cx: &mut Context) {
     let mut found = Vec::new();
@@ -87,11 +95,14 @@ fn check(cx: &mut Context) {
                 TemplateOf::Helm => "the Helm chart".to_string(),
                 TemplateOf::Operator(name) => format!("the Operator (`Runner` `{name}`)"),
             };
+            let text = &cx.analysis.inputs.sources.get(config.source).text;
+            let removal = removal(text, entry);
             found.push((
                 Span::new(config.source, entry.key_range),
                 entry.key.clone(),
                 deployer,
                 instead,
+                removal,
             ));
         }
     }
@@ -104,7 +115,10 @@ fn check(cx: &mut Context) {
         }
     }
     for group in by_config {
-        let keys: Vec<String> = group.iter().map(|(_, k, _, _)| format!("`{k}`")).collect();
+        let keys: Vec<String> = group
+            .iter()
+            .map(|(_, k, _, _, _)| format!("`{k}`"))
+            .collect();
         let deployer = &group[0].2;
         let noun = if keys.len() == 1 { "key" } else { "keys" };
         let d = cx.report(
@@ -115,16 +129,53 @@ fn check(cx: &mut Context) {
             ),
         );
         d.primary_label("ignored by registration");
-        for (span, _, _, _) in &group[1..] {
+        for (span, _, _, _, _) in &group[1..] {
             d.label(*span, "ignored too");
         }
         let mut helps: Vec<String> = Vec::new();
-        for (_, key, _, instead) in &group {
+        for (_, key, _, instead, _) in &group {
             helps.push(match instead {
                 Some(instead) => format!("for `{key}`, {instead}"),
                 None => format!("remove `{key}`"),
             });
         }
         d.help(helps.join("; "));
+        // Removing what registration ignores changes nothing the runner does.
+        let ranges: Option<Vec<TextRange>> = group
+            .iter()
+            .map(|(_, _, _, _, r)| r.clone())
+            .collect::<Option<Vec<_>>>()
+            .map(|r| r.concat());
+        if let Some(ranges) = ranges {
+            let source = group[0].0.source;
+            d.fix(Fix {
+                title: format!("remove {}", keys.join(", ")),
+                edits: ranges
+                    .into_iter()
+                    .map(|r| text::edit(source, r, ""))
+                    .collect(),
+                applicability: Applicability::Safe,
+            });
+        }
     }
+}
+
+/// The ranges that remove a top-level entry: its line, or a `[table]` with its keys.
+fn removal(text: &str, entry: &crate::source::Entry) -> Option<Vec<TextRange>> {
+    let start = entry.key_range.start as usize;
+    let line_start = text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
+    let line = text.get(line_start..)?.lines().next()?.trim_start();
+    if entry.value.is_map() {
+        // Only a `[table]` header can be removed as a block; a dotted key or an inline
+        // table spread over lines is left to the user.
+        return (line.starts_with('[') && !line.starts_with("[["))
+            .then(|| text::remove_table(text, start));
+    }
+    if line.starts_with('[') {
+        return None;
+    }
+    Some(vec![text::remove_entry(
+        text,
+        entry.key_range.cover(entry.value.range),
+    )])
 }

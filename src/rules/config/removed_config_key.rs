@@ -1,5 +1,8 @@
+use crate::diagnostic::{Applicability, Fix};
+use crate::fix::text;
 use crate::model::schema::SchemaIssue;
 use crate::rules::{Context, declare_rule};
+use crate::source::tree::Seg;
 
 declare_rule! {
     /// ## What it does
@@ -21,6 +24,14 @@ declare_rule! {
     ///   pre_get_sources_script = "git config --global http.sslVerify false"
     /// ```
     ///
+    /// ## Fix safety
+    /// Where one key of the same table replaced the removed one and the table does not set it
+    /// already (`pre_clone_script` → `pre_get_sources_script`, `post_clone_script` →
+    /// `post_get_sources_script`), the fix renames the key and keeps its value. It is safe: the
+    /// replacement runs at the same point of the `get_sources` stage, in the helper container.
+    /// A key replaced by two (`terminationGracePeriodSeconds`) is left to the help, since which
+    /// grace period was meant is a choice.
+    ///
     /// ## References
     /// - [GitLab Runner: the `[[runners]]` section](https://docs.gitlab.com/runner/configuration/advanced-configuration/#the-runners-section)
     /// - [GitLab Runner changelog](https://gitlab.com/gitlab-org/gitlab-runner/-/blob/main/CHANGELOG.md)
@@ -28,7 +39,7 @@ declare_rule! {
         code: "RD103",
         name: "removed-config-key",
         group: Suspicious,
-        fix: None,
+        fix: Sometimes,
     }
 }
 
@@ -61,7 +72,16 @@ fn check(cx: &mut Context) {
                 removed.in_version
             ),
         };
-        cx.report(Some(key_span), message).help(format!(
+        let fix = rename(config, &path, removed.replacement).map(|replacement| Fix {
+            title: format!("rename `{}` to `{replacement}`", key.name),
+            edits: vec![text::edit(key_span.source, key_span.range, replacement)],
+            applicability: Applicability::Safe,
+        });
+        let d = cx.report(Some(key_span), message);
+        if let Some(fix) = fix {
+            d.fix(fix);
+        }
+        d.help(format!(
             "use {} instead",
             removed
                 .replacement
@@ -71,4 +91,23 @@ fn check(cx: &mut Context) {
                 .join(" and ")
         ));
     }
+}
+
+/// The replacement to rename the key to: one plain key name the same table does not set yet.
+fn rename<'a>(
+    config: &crate::model::load::ConfigDoc,
+    path: &[crate::model::schema::PathStep],
+    replacement: &'a str,
+) -> Option<&'a str> {
+    if replacement.is_empty()
+        || !replacement
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return None;
+    }
+    let segs: Vec<Seg<'_>> = path.iter().map(|p| p.as_seg()).collect();
+    let (_, parent) = segs.split_last()?;
+    let table = config.root.at(parent)?;
+    table.entry(replacement).is_none().then_some(replacement)
 }

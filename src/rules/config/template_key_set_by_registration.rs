@@ -1,3 +1,5 @@
+use crate::diagnostic::{Applicability, Fix};
+use crate::fix::text;
 use crate::rules::{Context, declare_rule};
 
 use super::TemplateOf;
@@ -41,6 +43,15 @@ declare_rule! {
     ///         namespace = "ci"
     /// ```
     ///
+    /// ## Fix safety
+    /// The fix removes the key's line (a comment after it stays). The runner behaves the same,
+    /// since registration never lets the value apply. It is safe for `token`, for an
+    /// `executor` other than `kubernetes` and for `name` under the Operator. Elsewhere the value
+    /// says what the user wanted (a runner name, a retry limit, a poll timeout) and must be set
+    /// where the help says to take effect, so removing it is unsafe: it would drop that
+    /// intention silently. A key written as a dotted key or in an inline table is left to the
+    /// help.
+    ///
     /// ## References
     /// - [GitLab Runner Helm chart](https://docs.gitlab.com/runner/install/kubernetes/)
     /// - [Registering runners](https://docs.gitlab.com/runner/register/)
@@ -48,7 +59,7 @@ declare_rule! {
         code: "RD115",
         name: "template-key-set-by-registration",
         group: Suspicious,
-        fix: None,
+        fix: Sometimes,
     }
 }
 
@@ -135,12 +146,14 @@ fn check(cx: &mut Context) {
                     [table, key] => format!("`{key}` in `[runners.{table}]`"),
                     _ => format!("`{}`", path.join(".")),
                 };
-                found.push((span, shown, why, help));
+                let safe =
+                    matches!(path, ["token"] | ["executor"]) || (path == ["name"] && operator);
+                found.push((span, shown, why, help, removal(cx, span, path, safe)));
             }
         }
     }
-    for (span, key, why, help) in found {
-        cx.report(
+    for (span, key, why, help, fix) in found {
+        let d = cx.report(
             Some(span),
             format!(
                 "{key} in a registration template never applies: {why}, and the template only fills fields that are still empty"
@@ -148,5 +161,33 @@ fn check(cx: &mut Context) {
         )
         .primary_label("ignored by registration")
         .help(help);
+        if let Some(fix) = fix {
+            d.fix(fix);
+        }
     }
+}
+
+/// Removes the entry at `span` when it stands on its own line (`key = value`, perhaps with a
+/// comment after it); a dotted key or an inline table is not removed line by line.
+fn removal(cx: &Context, span: crate::source::Span, path: &[&str], safe: bool) -> Option<Fix> {
+    let text = &cx.analysis.inputs.sources.get(span.source).text;
+    let start = span.range.start as usize;
+    let line_start = text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
+    let key = path.last()?;
+    if !text[line_start..start].trim().is_empty() || !text[start..].starts_with(key) {
+        return None;
+    }
+    Some(Fix {
+        title: format!("remove `{key}`"),
+        edits: vec![text::edit(
+            span.source,
+            text::remove_entry(text, span.range),
+            "",
+        )],
+        applicability: if safe {
+            Applicability::Safe
+        } else {
+            Applicability::Unsafe
+        },
+    })
 }

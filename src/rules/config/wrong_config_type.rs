@@ -1,5 +1,8 @@
-use crate::model::schema::SchemaIssue;
+use crate::diagnostic::{Applicability, Fix};
+use crate::fix::text;
+use crate::model::schema::{SchemaIssue, Ty};
 use crate::rules::{Context, declare_rule};
+use crate::source::{Node, Value};
 
 declare_rule! {
     /// ## What it does
@@ -25,6 +28,16 @@ declare_rule! {
     ///     privileged = false
     /// ```
     ///
+    /// ## Fix safety
+    /// Where the value says plainly what was meant — a quoted `"true"` or `"false"` for a boolean,
+    /// a quoted integer for an integer, a bare number or boolean for a string, one string for an
+    /// array of strings — the fix writes it with the right type. It is safe, except where the
+    /// value, once the runner reads it, loosens security: `privileged` or
+    /// `allow_privilege_escalation` set to true, `run_as_non_root` or
+    /// `read_only_root_filesystem` set to false, or uid, gid or fsGroup 0. Those fixes are
+    /// unsafe: today the runner refuses the file, and after the fix it runs job pods that way.
+    /// Headers with the wrong brackets are left to the help.
+    ///
     /// ## References
     /// - [TOML v1.0.0](https://toml.io/en/v1.0.0)
     /// - [GitLab Runner: advanced configuration](https://docs.gitlab.com/runner/configuration/advanced-configuration/)
@@ -32,7 +45,7 @@ declare_rule! {
         code: "RD102",
         name: "wrong-config-type",
         group: Correctness,
-        fix: None,
+        fix: Sometimes,
     }
 }
 
@@ -53,7 +66,8 @@ fn check(cx: &mut Context) {
         let Some((_, whole)) = super::key_spans(config, &path) else {
             continue;
         };
-        cx.report(
+        let fix = retype(config, &path, key.name, key.ty);
+        let d = cx.report(
             Some(whole),
             format!(
                 "`{}` in {} must be {}, not {} {found}; GitLab Runner refuses to load this config",
@@ -90,5 +104,49 @@ fn check(cx: &mut Context) {
                 format!("write `{}` as {}", key.name, key.ty.describe())
             },
         );
+        if let Some(fix) = fix {
+            d.fix(fix);
+        }
     }
+}
+
+/// The value written with the key's type, when the written value says plainly what was meant.
+fn retype(
+    config: &crate::model::load::ConfigDoc,
+    path: &[crate::model::schema::PathStep],
+    name: &str,
+    ty: Ty,
+) -> Option<Fix> {
+    let segs: Vec<_> = path.iter().map(|p| p.as_seg()).collect();
+    let (crate::source::tree::Seg::Key(last), parent) = segs.split_last()? else {
+        return None;
+    };
+    let value: &Node = &config.root.at(parent)?.entry(last)?.value;
+    let new = match (ty, &value.value) {
+        (Ty::Bool, Value::Str(s, _)) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" => "true".to_string(),
+            "false" => "false".to_string(),
+            _ => return None,
+        },
+        (Ty::Int, Value::Str(s, _)) => s.trim().parse::<i64>().ok()?.to_string(),
+        (Ty::Str, Value::Int(i)) => text::toml_string(&i.to_string()),
+        (Ty::Str, Value::Bool(b)) => text::toml_string(&b.to_string()),
+        (Ty::StrList, Value::Str(s, _)) => format!("[{}]", text::toml_string(s)),
+        _ => return None,
+    };
+    let loosens = match name {
+        "privileged" | "allow_privilege_escalation" => new == "true",
+        "run_as_non_root" | "read_only_root_filesystem" => new == "false",
+        "run_as_user" | "run_as_group" | "fs_group" => new == "0",
+        _ => false,
+    };
+    Some(Fix {
+        title: format!("write `{name} = {new}`"),
+        edits: vec![text::edit(config.source, value.range, new)],
+        applicability: if loosens {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        },
+    })
 }

@@ -1,3 +1,5 @@
+use crate::diagnostic::{Applicability, Fix};
+use crate::fix::text;
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -24,6 +26,10 @@ declare_rule! {
     ///   environment = ["HTTPS_PROXY=http://proxy:8080", "NO_PROXY=.example.org,localhost,127.0.0.1,.svc,.cluster.local"]
     /// ```
     ///
+    /// ## Fix safety
+    /// Appending the in-cluster names is safe: they only ever resolve inside the cluster, where the
+    /// proxy cannot help. Every spelling of `NO_PROXY` the config sets is completed.
+    ///
     /// ## References
     /// - [GitLab Runner behind a proxy](https://docs.gitlab.com/runner/configuration/proxy/)
     /// - [OpenShift: cluster-wide proxy](https://docs.openshift.com/container-platform/4.14/networking/enable-cluster-wide-proxy.html)
@@ -31,7 +37,7 @@ declare_rule! {
         code: "RD602",
         name: "no-proxy-misses-cluster",
         group: Advice,
-        fix: None,
+        fix: Sometimes,
     }
 }
 
@@ -53,25 +59,75 @@ fn check(cx: &mut Context) {
         if !has_proxy {
             continue;
         }
-        let no_proxy = env
+        // Every spelling counts: curl reads `no_proxy` before `NO_PROXY`, Go only upper case.
+        let spellings: Vec<&(&str, &str, crate::source::Span)> = env
             .iter()
-            .find(|(n, _, _)| n.eq_ignore_ascii_case("no_proxy"));
-        let entries: Vec<&str> = no_proxy
-            .map(|(_, v, _)| v.split(',').map(str::trim).collect())
-            .unwrap_or_default();
-        let missing: Vec<&str> = NEEDED
-            .iter()
-            .map(|(entry, _)| *entry)
-            .filter(|entry| !entries.iter().any(|e| e.trim_start_matches('*') == *entry))
+            .filter(|(n, _, _)| n.eq_ignore_ascii_case("no_proxy"))
             .collect();
-        if missing.is_empty() {
-            continue;
-        }
-        let span = no_proxy
-            .map(|(_, _, s)| *s)
+        let missing_in = |value: &str| -> Vec<&'static str> {
+            let entries: Vec<&str> = value.split(',').map(str::trim).collect();
+            NEEDED
+                .iter()
+                .map(|(entry, _)| *entry)
+                .filter(|entry| !entries.iter().any(|e| e.trim_start_matches('*') == *entry))
+                .collect()
+        };
+        let incomplete: Vec<(&str, &str, crate::source::Span, Vec<&str>)> = spellings
+            .iter()
+            .map(|(n, v, s)| (*n, *v, *s, missing_in(v)))
+            .filter(|(_, _, _, m)| !m.is_empty())
+            .collect();
+        let missing: Vec<&str> = match (spellings.is_empty(), incomplete.first()) {
+            (true, _) => missing_in(""),
+            (false, Some((_, _, _, m))) => m.clone(),
+            (false, None) => continue,
+        };
+        let span = incomplete
+            .first()
+            .map(|(_, _, s, _)| *s)
             .or_else(|| runner.span_at(&["environment"]));
+        let fix = if spellings.is_empty() {
+            // No `NO_PROXY` at all: add both spellings after the last variable.
+            env.last().map(|(_, _, last)| {
+                let value = missing.join(",");
+                Fix {
+                    title: "add `NO_PROXY` and `no_proxy`".to_string(),
+                    edits: vec![text::edit(
+                        last.source,
+                        crate::source::TextRange::empty_at(last.range.end as usize),
+                        format!(
+                            ", {}, {}",
+                            text::toml_string(&format!("NO_PROXY={value}")),
+                            text::toml_string(&format!("no_proxy={value}"))
+                        ),
+                    )],
+                    applicability: Applicability::Safe,
+                }
+            })
+        } else {
+            Some(Fix {
+                title: format!("append {} to `NO_PROXY`", missing.join(",")),
+                edits: incomplete
+                    .iter()
+                    .map(|(name, value, span, missing)| {
+                        let value = value.trim_end_matches(',');
+                        let joined = if value.trim().is_empty() {
+                            missing.join(",")
+                        } else {
+                            format!("{value},{}", missing.join(","))
+                        };
+                        text::edit(
+                            span.source,
+                            span.range,
+                            text::toml_string(&format!("{name}={joined}")),
+                        )
+                    })
+                    .collect(),
+                applicability: Applicability::Safe,
+            })
+        };
         let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
-        cx.report(
+        let d = cx.report(
             span,
             format!(
                 "`NO_PROXY` does not cover {}: in-cluster services and the job's own service containers are reached through the proxy",
@@ -79,5 +135,8 @@ fn check(cx: &mut Context) {
             ),
         )
         .help(format!("append {} to `NO_PROXY` (and `no_proxy`)", missing.join(",")));
+        if let Some(fix) = fix {
+            d.fix(fix);
+        }
     }
 }

@@ -1,6 +1,7 @@
 use std::net::Ipv4Addr;
 
-use crate::diagnostic::Assumption;
+use crate::diagnostic::{Applicability, Assumption, Fix};
+use crate::fix::text;
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -28,14 +29,22 @@ declare_rule! {
     ///   environment = ["HTTPS_PROXY=http://proxy:8080", "NO_PROXY=localhost,127.0.0.1,.svc,.cluster.local,172.30.0.0/16"]
     /// ```
     ///
+    /// ## Fix safety
+    /// The fix appends the service network to every spelling of `NO_PROXY` that misses it (or
+    /// adds `NO_PROXY` and `no_proxy` with it). It is safe when the network was given with
+    /// `--assume cluster.service_network=CIDR`. Otherwise it rests on the platform's default
+    /// network, and on a cluster installed with another one it would send some outside
+    /// addresses around the proxy, so it is unsafe.
+    ///
     /// ## References
+    /// - [Go: `httpproxy.Config`, CIDR entries in `NO_PROXY`](https://pkg.go.dev/golang.org/x/net/http/httpproxy#Config)
     /// - [OpenShift: configuring the cluster-wide proxy (`noProxy` and the service network)](https://docs.openshift.com/container-platform/4.14/networking/enable-cluster-wide-proxy.html)
     /// - [We need to talk: NO_PROXY](https://about.gitlab.com/blog/2021/01/27/we-need-to-talk-no-proxy/)
     pub static NO_PROXY_MISSES_SERVICE_NETWORK = {
         code: "RD605",
         name: "no-proxy-misses-service-network",
         group: Advice,
-        fix: None,
+        fix: Sometimes,
     }
 }
 
@@ -63,6 +72,10 @@ fn covers(entry: &str, ip: Ipv4Addr) -> bool {
 fn check(cx: &mut Context) {
     let analysis = cx.analysis;
     let openshift = analysis.settings.platform().0.starts_with("openshift");
+    let given = analysis
+        .settings
+        .assumed("cluster.service_network")
+        .is_some();
     let (network, api, origin) = match analysis.settings.assumed("cluster.service_network") {
         Some(given) => (given.to_string(), None, "given with --assume".to_string()),
         None if openshift => (
@@ -92,13 +105,14 @@ fn check(cx: &mut Context) {
         if !has_proxy {
             continue;
         }
-        let no_proxy = env
+        // Every spelling counts: curl reads `no_proxy` before `NO_PROXY`, Go only upper case.
+        let no_proxy = env.iter().find(|(n, v, _)| {
+            n.eq_ignore_ascii_case("no_proxy") && !v.split(',').any(|e| covers(e, api_ip))
+        });
+        let any_spelling = env
             .iter()
-            .find(|(n, _, _)| n.eq_ignore_ascii_case("no_proxy"));
-        let entries: Vec<&str> = no_proxy
-            .map(|(_, v, _)| v.split(',').collect())
-            .unwrap_or_default();
-        if entries.iter().any(|e| covers(e, api_ip)) {
+            .any(|(n, _, _)| n.eq_ignore_ascii_case("no_proxy"));
+        if any_spelling && no_proxy.is_none() {
             continue;
         }
         let Some(span) = no_proxy
@@ -108,7 +122,54 @@ fn check(cx: &mut Context) {
             continue;
         };
         let network = format!("{}/{len}", Ipv4Addr::from(net));
-        cx.report(
+        let applicability = if given {
+            Applicability::Safe
+        } else {
+            Applicability::Unsafe
+        };
+        let spellings: Vec<&(&str, &str, crate::source::Span)> = env
+            .iter()
+            .filter(|(n, _, _)| n.eq_ignore_ascii_case("no_proxy"))
+            .collect();
+        let fix = if spellings.is_empty() {
+            env.last().map(|(_, _, last)| Fix {
+                title: format!("add `NO_PROXY` and `no_proxy` with `{network}`"),
+                edits: vec![text::edit(
+                    last.source,
+                    crate::source::TextRange::empty_at(last.range.end as usize),
+                    format!(
+                        ", {}, {}",
+                        text::toml_string(&format!("NO_PROXY={network}")),
+                        text::toml_string(&format!("no_proxy={network}"))
+                    ),
+                )],
+                applicability,
+            })
+        } else {
+            let edits: Vec<_> = spellings
+                .iter()
+                .filter(|(_, v, _)| !v.split(',').any(|e| covers(e, api_ip)))
+                .map(|(name, value, span)| {
+                    let value = value.trim_end_matches(',');
+                    let joined = if value.trim().is_empty() {
+                        network.clone()
+                    } else {
+                        format!("{value},{network}")
+                    };
+                    text::edit(
+                        span.source,
+                        span.range,
+                        text::toml_string(&format!("{name}={joined}")),
+                    )
+                })
+                .collect();
+            Some(Fix {
+                title: format!("append `{network}` to `NO_PROXY`"),
+                edits,
+                applicability,
+            })
+        };
+        let d = cx.report(
             Some(span),
             format!(
                 "`NO_PROXY` covers no address of the service network `{network}`: the Kubernetes API at `{api_ip}` (`KUBERNETES_SERVICE_HOST`) and Services reached by ClusterIP are contacted through the proxy from jobs"
@@ -117,6 +178,9 @@ fn check(cx: &mut Context) {
         .note("name suffixes such as `.svc` do not match IP addresses")
         .help(format!("append `{network}` to `NO_PROXY` and `no_proxy`"))
         .assume(Assumption::new("cluster.service_network", network.clone(), origin.clone()));
+        if let Some(fix) = fix {
+            d.fix(fix);
+        }
     }
 }
 

@@ -1,3 +1,5 @@
+use crate::diagnostic::{Applicability, Fix};
+use crate::fix::text;
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -24,6 +26,10 @@ declare_rule! {
     ///                  "http_proxy=http://proxy:8080", "https_proxy=http://proxy:8080", "no_proxy=.example.org"]
     /// ```
     ///
+    /// ## Fix safety
+    /// Adding the other spelling with the same value is safe: it makes the tools that read only
+    /// that spelling use the proxy the config already chose.
+    ///
     /// ## References
     /// - [curl: environment variables](https://everything.curl.dev/usingcurl/proxies/env.html)
     /// - [GitLab: running behind a proxy](https://docs.gitlab.com/runner/configuration/proxy/)
@@ -31,7 +37,7 @@ declare_rule! {
         code: "RD601",
         name: "proxy-single-case",
         group: Advice,
-        fix: None,
+        fix: Sometimes,
     }
 }
 
@@ -58,7 +64,32 @@ fn check(cx: &mut Context) {
             continue;
         };
         let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
-        cx.report(
+        // Each missing spelling takes the other's value, appended after the last item.
+        let fix = env.last().map(|(_, _, last)| {
+            let added: String = missing
+                .iter()
+                .filter_map(|name| {
+                    let value = env
+                        .iter()
+                        .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
+                        .map(|(_, v, _)| *v)?;
+                    Some(format!(
+                        ", {}",
+                        text::toml_string(&format!("{name}={value}"))
+                    ))
+                })
+                .collect();
+            Fix {
+                title: format!("add {}", list.join(", ")),
+                edits: vec![text::edit(
+                    last.source,
+                    crate::source::TextRange::empty_at(last.range.end as usize),
+                    added,
+                )],
+                applicability: Applicability::Safe,
+            }
+        });
+        let d = cx.report(
             Some(span),
             format!(
                 "proxy variables are set in one case only; {} missing, so tools that read the other spelling (curl and git read `http_proxy`, wget only lower case) bypass or ignore the proxy",
@@ -66,5 +97,8 @@ fn check(cx: &mut Context) {
             ),
         )
         .help("set each proxy variable in both upper and lower case");
+        if let Some(fix) = fix {
+            d.fix(fix);
+        }
     }
 }

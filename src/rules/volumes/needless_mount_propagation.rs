@@ -1,3 +1,5 @@
+use crate::diagnostic::{Applicability, Fix};
+use crate::fix::text;
 use crate::rules::{Context, declare_rule};
 
 declare_rule! {
@@ -30,13 +32,16 @@ declare_rule! {
     ///       mount_path = "/cache"
     /// ```
     ///
+    /// ## Fix safety
+    /// Removing `mount_propagation` is safe on a PVC or emptyDir volume: nothing mounts below it.
+    ///
     /// ## References
     /// - [Mount propagation](https://kubernetes.io/docs/concepts/storage/volumes/#mount-propagation)
     pub static NEEDLESS_MOUNT_PROPAGATION = {
         code: "RD404",
         name: "needless-mount-propagation",
         group: Advice,
-        fix: None,
+        fix: Always,
     }
 }
 
@@ -55,14 +60,22 @@ fn check(cx: &mut Context) {
                 }
                 let name = volume.get("name").and_then(|n| n.as_str()).unwrap_or("?");
                 let span = runner.span_of(volume);
+                let range = entry.key_range.cover(entry.value.range);
+                let text = &cx.analysis.inputs.sources.get(span.source).text;
+                let fix = Fix {
+                    title: "remove `mount_propagation`".into(),
+                    edits: vec![text::edit(span.source, text::remove_entry(text, range), "")],
+                    applicability: Applicability::Safe,
+                };
                 cx.report(
-                    Some(crate::source::Span::new(span.source, entry.key_range.cover(entry.value.range))),
+                    Some(crate::source::Span::new(span.source, range)),
                     format!(
                         "`mount_propagation = \"{mode}\"` on {} volume `{name}` does nothing: nothing mounts below it, and propagation never changes ownership or mode",
                         if kind == "pvc" { "PVC" } else { "emptyDir" }
                     ),
                 )
-                .help("remove `mount_propagation`");
+                .help("remove `mount_propagation`")
+                .fix(fix);
             }
         }
     }

@@ -1,0 +1,380 @@
+//! Remediation that is not an edit of the user's files: manifests generated for a cache
+//! volume the job pods cannot write (RD402, the founding OpenShift PVC case), ranked by
+//! preference, with a README that says each option's trade-offs.
+//!
+//! Everything here is derived from the prediction (namespace, the PVC and its mount, the
+//! helper's identity, the fsGroup and capabilities the job pod asks for); nothing is guessed
+//! silently, and no credential is ever written: the object-bucket option names the Secret and
+//! ConfigMap OpenShift Data Foundation creates, and says how to use them.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use crate::analysis::Analysis;
+
+/// One generated file, relative to the output directory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Manifest {
+    pub file_name: String,
+    pub text: String,
+}
+
+/// What the manifests are generated from: one runner whose cache volume is not writable.
+#[derive(Clone, Debug)]
+struct Target {
+    namespace: String,
+    /// The job pod's volume name (the `--assume volume.NAME.root` key uses it).
+    volume: String,
+    claim: String,
+    mount_path: String,
+    container: String,
+    uid: i64,
+    groups: Vec<i64>,
+    root: String,
+    service_account: String,
+    fs_group: Option<i64>,
+    capabilities: BTreeSet<String>,
+    /// The dedicated SCC's priority: that of the highest SCC in the inputs, and at least
+    /// anyuid's 10. At equal priority OpenShift tries the more restrictive SCC first
+    /// (`util/sort/byrestrictions.go`), and the dedicated one is, so it is chosen even where
+    /// the runner manager's own ServiceAccount may use a looser SCC for the pods it creates.
+    priority: i32,
+}
+
+/// The remediation for every runner whose cache volume is not writable; empty when none is.
+pub fn remediation(analysis: &Analysis) -> Vec<Manifest> {
+    let targets = targets(analysis);
+    let Some(t) = targets.first() else {
+        return Vec::new();
+    };
+    vec![
+        Manifest {
+            file_name: "README.md".into(),
+            text: readme(t, targets.len()),
+        },
+        Manifest {
+            file_name: "1-object-bucket-claim.yaml".into(),
+            text: object_bucket_claim(t),
+        },
+        Manifest {
+            file_name: "1-runner-cache.toml.snippet".into(),
+            text: s3_cache_config(t),
+        },
+        Manifest {
+            file_name: "2-prepare-cache-volume.yaml".into(),
+            text: prepare_job(t),
+        },
+        Manifest {
+            file_name: "3-job-service-account-scc.yaml".into(),
+            text: dedicated_scc(t),
+        },
+        Manifest {
+            file_name: "4-pod-spec-patch.toml.snippet".into(),
+            text: pod_spec_patch(),
+        },
+    ]
+}
+
+fn targets(analysis: &Analysis) -> Vec<Target> {
+    let mut out = Vec::new();
+    let priority = analysis
+        .inputs
+        .cluster
+        .sccs()
+        .filter_map(|(_, scc)| scc.priority)
+        .max()
+        .unwrap_or(0)
+        .max(10);
+    for prediction in &analysis.predictions {
+        let job = prediction.representative();
+        let (Ok(job_pod), Some(access)) = (&job.pod, &job.access) else {
+            continue;
+        };
+        let Some(cache) = &access.cache else { continue };
+        if cache.verdict.allowed {
+            continue;
+        }
+        let Some(id) = access.identities.get(&cache.container) else {
+            continue;
+        };
+        let pod = job.running_pod().unwrap_or(&job_pod.pod);
+        let Some(spec) = pod.spec.as_ref() else {
+            continue;
+        };
+        let claim = spec
+            .volumes
+            .iter()
+            .flatten()
+            .find(|v| v.name == cache.volume)
+            .and_then(|v| v.persistent_volume_claim.as_ref())
+            .map(|c| c.claim_name.clone());
+        let Some(claim) = claim else { continue };
+        let capabilities = spec
+            .containers
+            .iter()
+            .filter_map(|c| {
+                c.security_context
+                    .as_ref()?
+                    .capabilities
+                    .as_ref()?
+                    .add
+                    .as_ref()
+            })
+            .flatten()
+            .cloned()
+            .collect();
+        // The fsGroup the job pod asks for: the config's, not one admission assigned.
+        let fs_group = job_pod
+            .pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.security_context.as_ref()?.fs_group);
+        out.push(Target {
+            namespace: prediction.namespace.clone(),
+            volume: cache.volume.clone(),
+            claim,
+            mount_path: cache.mount_path.clone(),
+            container: cache.container.clone(),
+            uid: id.uid,
+            groups: id.groups.iter().copied().collect(),
+            root: cache.root.to_string(),
+            service_account: spec
+                .service_account_name
+                .clone()
+                .unwrap_or_else(|| "default".into()),
+            fs_group,
+            capabilities,
+            priority,
+        });
+    }
+    out
+}
+
+/// A YAML double-quoted scalar (names come from the user's files).
+fn q(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+}
+
+fn readme(t: &Target, count: usize) -> String {
+    let mut s = String::new();
+    let groups: Vec<String> = t.groups.iter().map(i64::to_string).collect();
+    let _ = writeln!(s, "# Remediation: the job cache on PVC `{}`\n", t.claim);
+    let _ = writeln!(
+        s,
+        "runner-doctor found that the `{}` container (uid {}, groups {}) cannot create \
+         directories under `{}`, the mount of PVC `{}` in namespace `{}`, whose root is `{}`. \
+         Cache archives are never written and every restore misses.",
+        t.container,
+        t.uid,
+        groups.join(","),
+        t.mount_path,
+        t.claim,
+        t.namespace,
+        t.root
+    );
+    if count > 1 {
+        let _ = writeln!(
+            s,
+            "\n{count} runners have this problem; these files are for the first, in namespace `{}`.",
+            t.namespace
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nThe options, best first. Apply one; none needs `chmod 777` in a pipeline. The \
+         `.toml.snippet` files are parts of a `config.toml` to paste, not whole configs: their \
+         name keeps `runner-doctor check` from reading them as runners.\n"
+    );
+    let _ = writeln!(
+        s,
+        "## 1. A distributed cache (`1-object-bucket-claim.yaml`, `1-runner-cache.toml.snippet`)\n\n\
+         An ObjectBucketClaim (OpenShift Data Foundation) gives the runners an S3 bucket; the \
+         runner uploads and downloads cache archives over HTTPS, so no volume, owner or mode is \
+         involved, and every runner pod on every node shares one cache.\n\n\
+         - Apply the claim: `oc apply -f 1-object-bucket-claim.yaml`. ODF creates a ConfigMap \
+         and a Secret named `gitlab-runner-cache` in `{ns}` (`BUCKET_HOST`, `BUCKET_NAME`; \
+         `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`).\n\
+         - Replace `[runners.cache]` with `1-runner-cache.toml.snippet`, filling `ServerAddress` and \
+         `BucketName` from that ConfigMap. Keep credentials out of the config: with the \
+         Operator, set the `Runner`'s `spec.cacheType: s3`, `spec.s3.server`, `spec.s3.bucket` \
+         and `spec.s3.credentials` to a Secret with keys `accesskey` and `secretkey` copied from \
+         the bucket's Secret; with the Helm chart, `runners.cache.secretName`.\n\
+         - Remove the PVC volume at `{mp}` from `[runners.kubernetes.volumes]`, and the \
+         `chmod 777` from the pipeline.\n\n\
+         Trade-offs: needs ODF's object service (NooBaa) or another S3 endpoint; archives \
+         travel over the network (slower than a local volume for large caches); the bucket \
+         needs a lifecycle rule to expire old archives. It is what GitLab recommends for \
+         Kubernetes runners.\n",
+        ns = t.namespace,
+        mp = t.mount_path
+    );
+    let _ = writeln!(
+        s,
+        "## 2. Prepare the volume once (`2-prepare-cache-volume.yaml`)\n\n\
+         A one-time Job mounts PVC `{claim}` and runs `chgrp 0` and `chmod 2775` on its root: \
+         group 0 may write, and the setgid bit makes every directory created below inherit \
+         group 0. OpenShift starts every container with primary group 0 (`{container}` runs \
+         with groups {groups}), so every runner container can then create the cache \
+         directories, and the `chmod 777` in the pipeline can be dropped. The Job runs as root \
+         under a ServiceAccount of its own allowed to use the `anyuid` SCC, which only it \
+         uses; delete both when it has succeeded.\n\n\
+         After it ran, `runner-doctor check --assume volume.{vol}.root=0:0:2775` predicts the \
+         cache as it then is.\n\n\
+         Trade-offs: run it again for every new PVC (the mode lives on the volume); all \
+         projects of the runner still share one writable tree (no isolation between projects, \
+         but no longer world-writable); a file created with a restrictive umask can still \
+         lock out others.\n",
+        claim = t.claim,
+        container = t.container,
+        groups = groups.join(","),
+        vol = t.volume
+    );
+    let caps: Vec<&str> = t.capabilities.iter().map(String::as_str).collect();
+    let _ = writeln!(
+        s,
+        "## 3. A ServiceAccount and SCC for the job pods (`3-job-service-account-scc.yaml`)\n\n\
+         The job pods run as ServiceAccount `{sa}`, so whatever SCC it may use applies to every \
+         pod of the namespace that uses it. The file creates ServiceAccount \
+         `gitlab-runner-jobs`, an SCC `gitlab-runner-jobs` that allows exactly what the \
+         predicted job pod needs ({fsg}; capabilities: {caps}), a ClusterRole to `use` it and a \
+         RoleBinding in `{ns}` for that ServiceAccount only. Its priority ({priority}) equals the \
+         highest SCC's, and it is more restrictive, so OpenShift tries it first even where the \
+         runner manager's ServiceAccount may use a looser SCC. Set `service_account = \
+         \"gitlab-runner-jobs\"` in `[runners.kubernetes]`.\n\n\
+         Trade-offs: it fixes who gets which privileges, not the volume: with a driver that \
+         does not apply fsGroup, combine it with option 2 or 4.\n",
+        sa = t.service_account,
+        fsg = match t.fs_group {
+            Some(g) => format!("fsGroup {g}"),
+            None => "no fixed fsGroup".into(),
+        },
+        caps = if caps.is_empty() {
+            "none".to_string()
+        } else {
+            caps.join(", ")
+        },
+        ns = t.namespace,
+        priority = t.priority
+    );
+    let _ = writeln!(
+        s,
+        "## 4. fsGroup through a pod spec patch (`4-pod-spec-patch.toml.snippet`)\n\n\
+         Only for a storage class whose CSI driver applies fsGroup (`fsGroupPolicy: File`): \
+         kubelet then gives the volume the pod's fsGroup and `g+rwX`. The patch adds \
+         `fsGroupChangePolicy: OnRootMismatch`, so kubelet changes ownership only when the \
+         root does not match yet, not on every pod start (a large cache would otherwise be \
+         walked each time). It needs `FF_USE_ADVANCED_POD_SPEC_CONFIGURATION=true`; leave \
+         `fs_group` unset so the namespace's own fsGroup applies under `restricted-v2`.\n\n\
+         Trade-offs: needs a new PVC on another storage class when the current driver does not \
+         apply fsGroup; the recursive change on first mount takes time on a full volume.\n"
+    );
+    s
+}
+
+fn object_bucket_claim(t: &Target) -> String {
+    format!(
+        "# Option 1: an S3 bucket from OpenShift Data Foundation for the runner cache.\n\
+         # ODF creates a ConfigMap and a Secret named after the claim, in the same namespace.\n\
+         apiVersion: objectbucket.io/v1alpha1\n\
+         kind: ObjectBucketClaim\n\
+         metadata:\n  name: gitlab-runner-cache\n  namespace: {ns}\n\
+         spec:\n  bucketName: {bucket}\n  storageClassName: openshift-storage.noobaa.io\n",
+        ns = q(&t.namespace),
+        bucket = q(&bucket_name(t)),
+    )
+}
+
+/// Bucket names are global to the object store: the namespace keeps them apart.
+fn bucket_name(t: &Target) -> String {
+    format!("gitlab-runner-cache-{}", t.namespace)
+}
+
+fn s3_cache_config(t: &Target) -> String {
+    format!(
+        "# Option 1: replaces [runners.cache] of the runner in namespace {ns}.\n\
+         # ServerAddress and BucketName: `oc get configmap gitlab-runner-cache -n {ns} -o yaml`\n\
+         # (BUCKET_HOST, BUCKET_NAME). Credentials come from the Runner's spec.s3.credentials\n\
+         # Secret (keys accesskey, secretkey), never from this file.\n\
+         [[runners]]\n  # the runner entry whose cache this replaces\n  [runners.cache]\n    Type = \"s3\"\n    Shared = true\n    [runners.cache.s3]\n      \
+         ServerAddress = \"s3.openshift-storage.svc\"\n      BucketName = {bucket}\n      \
+         AuthenticationType = \"access-key\"\n",
+        ns = t.namespace,
+        bucket = crate::fix::text::toml_string(&bucket_name(t)),
+    )
+}
+
+fn prepare_job(t: &Target) -> String {
+    let ns = q(&t.namespace);
+    format!(
+        "# Option 2: prepare the root of PVC {claim} once, for group 0 with the setgid bit.\n\
+         # OpenShift runs every container with primary group 0, so every runner container can\n\
+         # then write; drop `chmod 777` from the pipeline. Delete these objects afterwards.\n\
+         # The container asks for no capability: anyuid allows none to be added, and root keeps\n\
+         # the runtime's default set (CHOWN and FOWNER among them, for a root owned by another uid).\n\
+         apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: runner-cache-prepare\n  namespace: {ns}\n\
+         ---\n\
+         # Lets only this ServiceAccount run as root (SCC anyuid), to change the root's group.\n\
+         apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: runner-cache-prepare-anyuid\n  namespace: {ns}\n\
+         roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: system:openshift:scc:anyuid\n\
+         subjects:\n  - kind: ServiceAccount\n    name: runner-cache-prepare\n    namespace: {ns}\n\
+         ---\n\
+         apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: runner-cache-prepare\n  namespace: {ns}\n\
+         spec:\n  backoffLimit: 2\n  ttlSecondsAfterFinished: 3600\n  template:\n    spec:\n      \
+         serviceAccountName: runner-cache-prepare\n      restartPolicy: Never\n      containers:\n        \
+         - name: prepare\n          image: registry.access.redhat.com/ubi9/ubi-minimal\n          \
+         command: [\"sh\", \"-c\", \"chgrp 0 /cache && chmod 2775 /cache && stat -c '%a %u:%g' /cache\"]\n          \
+         securityContext:\n            runAsUser: 0\n            allowPrivilegeEscalation: false\n          \
+         volumeMounts:\n            - name: cache\n              mountPath: /cache\n      \
+         volumes:\n        - name: cache\n          persistentVolumeClaim:\n            claimName: {claim_q}\n",
+        claim = t.claim,
+        claim_q = q(&t.claim),
+    )
+}
+
+fn dedicated_scc(t: &Target) -> String {
+    let ns = q(&t.namespace);
+    let fs_group = match t.fs_group {
+        Some(g) => {
+            format!("fsGroup:\n  type: MustRunAs\n  ranges:\n    - min: {g}\n      max: {g}\n")
+        }
+        None => "fsGroup:\n  type: MustRunAs\n".to_string(),
+    };
+    let caps: Vec<String> = t.capabilities.iter().map(|c| q(c)).collect();
+    format!(
+        "# Option 3: a ServiceAccount for the job pods and an SCC that allows exactly what the\n\
+         # predicted job pod needs; set service_account = \"gitlab-runner-jobs\" in [runners.kubernetes].\n\
+         apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: gitlab-runner-jobs\n  namespace: {ns}\n\
+         ---\n\
+         apiVersion: security.openshift.io/v1\nkind: SecurityContextConstraints\nmetadata:\n  name: gitlab-runner-jobs\n\
+         priority: {priority}\n\
+         allowHostDirVolumePlugin: false\nallowHostIPC: false\nallowHostNetwork: false\nallowHostPID: false\nallowHostPorts: false\n\
+         readOnlyRootFilesystem: false\nrequiredDropCapabilities: []\n\
+         allowedCapabilities: [{caps}]\n\
+         defaultAddCapabilities: []\n\
+         runAsUser:\n  type: MustRunAsRange\n\
+         seLinuxContext:\n  type: MustRunAs\n\
+         {fs_group}\
+         supplementalGroups:\n  type: RunAsAny\n\
+         volumes: [configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret]\n\
+         users: []\ngroups: []\n\
+         ---\n\
+         apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: use-scc-gitlab-runner-jobs\n\
+         rules:\n  - apiGroups: [security.openshift.io]\n    resources: [securitycontextconstraints]\n    \
+         resourceNames: [gitlab-runner-jobs]\n    verbs: [use]\n\
+         ---\n\
+         apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: gitlab-runner-jobs-scc\n  namespace: {ns}\n\
+         roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: use-scc-gitlab-runner-jobs\n\
+         subjects:\n  - kind: ServiceAccount\n    name: gitlab-runner-jobs\n    namespace: {ns}\n",
+        caps = caps.join(", "),
+        priority = t.priority,
+    )
+}
+
+fn pod_spec_patch() -> String {
+    "# Option 4: for a storage class whose CSI driver applies fsGroup (fsGroupPolicy: File).\n\
+     # Add to the runner's [runners.kubernetes], and set FF_USE_ADVANCED_POD_SPEC_CONFIGURATION=true\n\
+     # in its environment or [runners.feature_flags].\n\
+     [[runners]]\n  # the runner entry to patch\n  [[runners.kubernetes.pod_spec]]\n  name = \"fs-group-change-policy\"\n  patch_type = \"strategic\"\n  \
+     patch = '''\n    securityContext:\n      fsGroupChangePolicy: OnRootMismatch\n  '''\n"
+        .to_string()
+}
