@@ -383,7 +383,7 @@ fn pod(
     }
     let mut meta = vec![
         ("annotations", Tree::K(annotations)),
-        ("creationTimestamp", s("2026-11-02T09:14:27Z")),
+        ("creationTimestamp", Tree::Q("2026-11-02T09:14:27Z".into())),
     ];
     if !owner_kind.is_empty() && owner_kind != "StatefulSet" {
         meta.push(("generateName", s(format!("{owner_name}-"))));
@@ -672,7 +672,7 @@ fn pod(
     .map(|c| {
         Tree::M(vec![
             ("lastProbeTime", Tree::Null),
-            ("lastTransitionTime", s("2026-11-02T09:14:31Z")),
+            ("lastTransitionTime", Tree::Q("2026-11-02T09:14:31Z".into())),
             ("status", Tree::Q("True".into())),
             ("type", s(*c)),
         ])
@@ -697,7 +697,7 @@ fn pod(
                     "state",
                     Tree::M(vec![(
                         "running",
-                        Tree::M(vec![("startedAt", s("2026-11-02T09:14:30Z"))]),
+                        Tree::M(vec![("startedAt", Tree::Q("2026-11-02T09:14:30Z".into()))]),
                     )]),
                 ),
                 (
@@ -727,7 +727,7 @@ fn pod(
         ("podIP", s(ip.clone())),
         ("podIPs", Tree::L(vec![Tree::M(vec![("ip", s(ip))])])),
         ("qosClass", s("Burstable")),
-        ("startTime", s("2026-11-02T09:14:27Z")),
+        ("startTime", Tree::Q("2026-11-02T09:14:27Z".into())),
     ]);
     let pod = Tree::M(vec![
         ("apiVersion", s("v1")),

@@ -29,12 +29,12 @@ cargo build --release --quiet --bin runner-doctor --example gen_dump
 RD="$TARGET/release/runner-doctor"
 GEN="$TARGET/release/examples/gen_dump"
 
-measure() { # OUT CMD... -> sets WALL PEAK CODE
+measure() { # OUT CMD... -> sets WALL PEAK CODE CPU
   local out=$1
   shift
   local line
   line=$($MEASURE "$out" "$@" 2>&1 >/dev/null | tail -n 1)
-  read -r WALL PEAK CODE <<<"$line"
+  read -r WALL PEAK CODE CPU <<<"$line"
 }
 
 echo "== machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -66,7 +66,7 @@ for n in "${SIZES[@]}"; do
 done
 
 printf '\n== admit --audit (OpenShift 4.14 defaults)\n'
-printf '%-8s %-5s %9s %9s %10s %10s %9s\n' pods form MB wall_s MB/s pods/s peak_MB
+printf '%-8s %-5s %9s %9s %9s %10s %10s %9s\n' pods form MB wall_s cpu_s MB/s pods/s peak_MB
 declare -A RD_RATE
 for n in "${SIZES[@]}"; do
   for fmt in yaml json; do
@@ -80,7 +80,7 @@ for n in "${SIZES[@]}"; do
       exit 1
     fi
     rate=$(python3 -c "print(f'{$n/$WALL:.0f}')")
-    printf '%-8s %-5s %9s %9s %10s %10s %9s\n' "$n" "$fmt" "$mb" "$WALL" \
+    printf '%-8s %-5s %9s %9s %9s %10s %10s %9s\n' "$n" "$fmt" "$mb" "$WALL" "$CPU" \
       "$(python3 -c "print(f'{$mb/$WALL:.0f}')")" "$rate" "$PEAK"
     RD_RATE[$n.$fmt]=$rate
   done
@@ -103,15 +103,15 @@ fi
 
 ratio() { python3 -c "print(f'{$1/$2:.0f}x')"; }
 f="$WORK/dump-$n.stream.yaml"
-printf '%-22s %9s %10s %9s %10s\n' tool wall_s pods/s peak_MB 'rd(yaml)/tool'
+printf '%-22s %9s %9s %10s %9s %10s\n' tool wall_s cpu_s pods/s peak_MB 'rd(yaml)/tool'
 measure "$WORK/checkov-$n.json" "$VENV/bin/checkov" --framework kubernetes --quiet \
   --compact -o json -f "$f"
 rate=$(python3 -c "print(f'{$n/$WALL:.1f}')")
-printf '%-22s %9s %10s %9s %10s\n' checkov "$WALL" "$rate" "$PEAK" \
+printf '%-22s %9s %9s %10s %9s %10s\n' checkov "$WALL" "$CPU" "$rate" "$PEAK" \
   "$(ratio "${RD_RATE[$n.yaml]}" "$rate")"
 measure "$WORK/kv-$n.txt" "$VENV/bin/kubernetes-validate" --quiet "$f"
 rate=$(python3 -c "print(f'{$n/$WALL:.1f}')")
-printf '%-22s %9s %10s %9s %10s\n' kubernetes-validate "$WALL" "$rate" "$PEAK" \
+printf '%-22s %9s %9s %10s %9s %10s\n' kubernetes-validate "$WALL" "$CPU" "$rate" "$PEAK" \
   "$(ratio "${RD_RATE[$n.yaml]}" "$rate")"
 
 if [[ ${KEEP_VENV:-0} != 1 ]]; then
