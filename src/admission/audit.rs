@@ -371,6 +371,17 @@ pub fn admit_template(
     cx: &ClusterContext<'_>,
     settings: &AuditSettings,
 ) -> ItemResult {
+    admit_template_evaluated(t, source, cx, settings).0
+}
+
+/// As [`admit_template`], also returning the pod PSA evaluated: the one the admitting SCC
+/// mutated, or the pod as sent (after API defaulting) when no SCC admitted it.
+pub fn admit_template_evaluated(
+    t: &PodTemplate,
+    source: String,
+    cx: &ClusterContext<'_>,
+    settings: &AuditSettings,
+) -> (ItemResult, Pod) {
     let mut notes = Vec::new();
     let mut pod = t.simulated_pod();
     if pod.metadata.namespace.is_none() {
@@ -420,17 +431,14 @@ pub fn admit_template(
     // The API server defaults the pod before any admission plugin sees it.
     let mut defaulted = pod.clone();
     super::defaults::apply_pod_defaults(&mut defaulted);
-    let psa_pod = psa::check_pod_in_namespace(
-        admitted_pod.unwrap_or(&defaulted),
-        namespace,
-        defaults,
-        true,
-    );
+    let evaluated = admitted_pod.unwrap_or(&defaulted);
+    let psa_pod = psa::check_pod_in_namespace(evaluated, namespace, defaults, true);
     let template = t
         .kind
         .is_controller()
         .then(|| psa::check_pod_in_namespace(&t.simulated_pod(), namespace, defaults, false));
-    ItemResult {
+    let evaluated = evaluated.clone();
+    let item = ItemResult {
         kind: t.kind,
         name: t.name.clone(),
         namespace: ns_name.clone(),
@@ -444,7 +452,8 @@ pub fn admit_template(
             template,
         },
         notes,
-    }
+    };
+    (item, evaluated)
 }
 
 fn display_name(pod: &Pod) -> String {

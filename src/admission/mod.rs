@@ -50,6 +50,7 @@ pub mod platform;
 mod provider;
 pub mod psa;
 pub mod reason;
+pub mod sweep;
 pub mod workload;
 
 use std::collections::BTreeMap;

@@ -1,9 +1,11 @@
 //! `runner-doctor admit`: flags, the call into `admission::audit`, and the printed report.
 //!
 //! Everything that decides admission lives in the library; this file only turns flags into
-//! [`AuditSettings`] and the [`AuditReport`] into text.
+//! [`AuditSettings`] and the [`AuditReport`] (or, with `--audit`, the streamed
+//! [`SweepReport`]) into text, and draws the progress line when stderr is a terminal.
 
 use std::fmt::Write as _;
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,7 +15,10 @@ use clap::ValueEnum;
 use runner_doctor::admission::audit::{
     self, AuditReport, AuditSettings, ItemResult, Platform, SccResult,
 };
-use runner_doctor::admission::psa::{ModeResult, PsaOutcome};
+use runner_doctor::admission::psa::{Level, ModeResult, PsaOutcome};
+use runner_doctor::admission::sweep::{
+    self, Counts, Progress, SweepOptions, SweepReport, WorkloadVerdict,
+};
 use runner_doctor::model::load::{Inputs, ProblemKind};
 use runner_doctor::settings::DEFAULT_PLATFORM;
 use runner_doctor::source::discover::{DEFAULT_MAX_INPUT_SIZE, read_inputs};
@@ -50,6 +55,26 @@ pub struct AdmitArgs {
     /// Largest input file read, in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_INPUT_SIZE)]
     pub max_input_size: u64,
+    /// Audit cluster dumps (`oc get pods -A -o yaml` or `-o json`, of any size): stream every
+    /// Pod and pod template through SCC admission and PSA, and print a summary per namespace
+    /// and a verdict per workload.
+    #[arg(long)]
+    pub audit: bool,
+    /// With `--audit`: list the pods admitted today that this PSA level would refuse.
+    #[arg(long, value_enum, requires = "audit")]
+    pub psa_level: Option<PsaLevelArg>,
+    /// With `--audit`: worker threads (default: the available cores).
+    #[arg(long, default_value_t = 0, requires = "audit")]
+    pub threads: usize,
+}
+
+/// The PSA levels `--psa-level` asks about.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PsaLevelArg {
+    /// `baseline`.
+    Baseline,
+    /// `restricted`.
+    Restricted,
 }
 
 /// Output formats of `admit`.
@@ -87,6 +112,9 @@ impl AdmitArgs {
 /// enforce), 2 when the inputs cannot be read or hold no pod.
 pub fn run(args: AdmitArgs) -> anyhow::Result<ExitCode> {
     let settings = args.settings()?;
+    if args.audit {
+        return run_audit(&args, &settings);
+    }
     let inputs = Inputs::load(read_inputs(&args.paths, args.max_input_size));
     let unreadable: Vec<String> = inputs
         .problems
@@ -251,4 +279,167 @@ fn mode_text(out: &mut String, m: &ModeResult) {
             let _ = writeln!(out, "    {} {}: {msg}", m.mode.as_str(), m.level);
         }
     }
+}
+
+/// Runs `admit --audit`: 0 when every pod would be created, 1 when any is refused, 2 when an
+/// input cannot be read or holds no pod.
+fn run_audit(args: &AdmitArgs, settings: &AuditSettings) -> anyhow::Result<ExitCode> {
+    if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        bail!("`--audit` reads files, not standard input (it reads each file twice)");
+    }
+    let options = SweepOptions {
+        psa_level: args.psa_level.map(|l| match l {
+            PsaLevelArg::Baseline => Level::Baseline,
+            PsaLevelArg::Restricted => Level::Restricted,
+        }),
+        threads: args.threads,
+    };
+    let tty = std::io::stderr().is_terminal();
+    let mut progress = |p: Progress| {
+        if tty && p.total > 0 {
+            let what = if p.pass == 1 { "context" } else { "pods" };
+            eprint!(
+                "\rrunner-doctor: reading {what}: {:>3}% of {} MB",
+                p.bytes * 100 / p.total,
+                p.total >> 20
+            );
+        }
+    };
+    let report = sweep::sweep(&args.paths, settings, &options, &mut progress);
+    if tty {
+        eprint!("\r\x1b[K");
+    }
+    let report = report?;
+    if report.total.pods == 0 {
+        for p in &report.problems {
+            eprintln!("runner-doctor: error: {p}");
+        }
+        eprintln!("runner-doctor: error: no Pod or workload found in the inputs");
+        return Ok(ExitCode::from(2));
+    }
+    let text = match args.format {
+        AdmitFormat::Human => audit_human(&report),
+        AdmitFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+    };
+    print(&text)?;
+    Ok(if report.all_admitted() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The human audit report: the namespace table, then the workloads that are refused (or that
+/// the `--psa-level` asked about would break).
+pub fn audit_human(r: &SweepReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "platform {}, requested by `{}`; {} objects, {} context objects, {} MB",
+        r.platform,
+        r.user,
+        r.objects,
+        r.context_objects,
+        r.bytes >> 20
+    );
+    let level = r.psa_level;
+    let width = r
+        .namespaces
+        .iter()
+        .map(|n| n.namespace.len())
+        .max()
+        .unwrap_or(0)
+        .max(9);
+    let mut head = format!(
+        "{:<width$}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>10}",
+        "namespace", "pods", "admitted", "scc-deny", "psa-deny", "baseline", "restricted"
+    );
+    if let Some(l) = level {
+        let _ = write!(head, "  {:>10}", format!("breaks@{l}"));
+    }
+    let _ = writeln!(out, "\n{head}");
+    let row = |out: &mut String, name: &str, c: &Counts| {
+        let _ = write!(
+            out,
+            "{name:<width$}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>10}",
+            c.pods,
+            c.admitted,
+            c.refused_by_scc,
+            c.refused_by_psa,
+            c.baseline_violations,
+            c.restricted_violations
+        );
+        if level.is_some() {
+            let _ = write!(out, "  {:>10}", c.broken_at_level);
+        }
+        out.push('\n');
+    };
+    for n in &r.namespaces {
+        let name = if n.namespace.is_empty() {
+            "(none)"
+        } else {
+            &n.namespace
+        };
+        row(&mut out, name, &n.counts);
+    }
+    row(&mut out, "total", &r.total);
+    let listed: Vec<&WorkloadVerdict> = r
+        .workloads
+        .iter()
+        .filter(|w| w.counts.admitted < w.counts.pods || w.counts.broken_at_level > 0)
+        .collect();
+    if !listed.is_empty() {
+        out.push('\n');
+    }
+    for w in &listed {
+        let ns = if w.namespace.is_empty() {
+            "(none)"
+        } else {
+            &w.namespace
+        };
+        let c = &w.counts;
+        let _ = writeln!(
+            out,
+            "{ns} {}/{}: {} of {} pods admitted{}",
+            w.kind,
+            w.name,
+            c.admitted,
+            c.pods,
+            w.scc
+                .as_deref()
+                .map(|s| format!(" (SCC {s})"))
+                .unwrap_or_default()
+        );
+        if let Some(why) = &w.refusal {
+            let _ = writeln!(out, "  refused: {why}");
+        }
+        if c.broken_at_level > 0
+            && let (Some(l), Some(v)) = (level, &w.violation)
+        {
+            let _ = writeln!(
+                out,
+                "  {} admitted pods would break at {l}: {v}",
+                c.broken_at_level
+            );
+        }
+    }
+    let clean = r.workloads.len() - listed.len();
+    let _ = writeln!(
+        out,
+        "\n{} workloads: {} listed above, {clean} with every pod admitted{}",
+        r.workloads.len(),
+        listed.len(),
+        if level.is_some() {
+            " and nothing the level breaks"
+        } else {
+            ""
+        }
+    );
+    if r.problem_count > 0 {
+        let _ = writeln!(out, "\n{} objects could not be read:", r.problem_count);
+        for p in &r.problems {
+            let _ = writeln!(out, "  {p}");
+        }
+    }
+    out
 }

@@ -9,6 +9,7 @@
 pub mod discover;
 pub mod embed;
 pub mod line_index;
+pub mod stream;
 pub mod template;
 pub mod toml;
 pub mod tree;

@@ -313,7 +313,7 @@ fn scan_error(offsets: &Offsets, err: &ScanError) -> YamlError {
 }
 
 /// Resolves a scalar to a typed value the way go-yaml v2 does (YAML 1.1).
-fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
+pub(crate) fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
     let string = |s: &str| {
         Value::Str(
             s.to_string(),
