@@ -33,6 +33,9 @@ const CANARIES: &[&str] = &[
     "CANARYPODENV",
     "CANARYTYPO",
     "CANARYSESSION",
+    "glpat-CANARYVALUE0001",
+    "gldt-CANARYVALUE0002",
+    "glptt-CANARYVALUE0003",
 ];
 
 /// A tiny base64 encoder, so the test has no extra dependency.
@@ -77,7 +80,7 @@ const CONFIG_TOML: &str = r#"concurrent = 4
   url = "https://ciuser:CANARYPW1@gitlab.example.com"
   token = "glrt-CANARYTOKEN0001"
   executor = "kubernetes"
-  environment = ["CI_TOKEN=CANARYENV0001", "HTTP_PROXY=http://proxyuser:CANARYPW2@proxy.example.com:8080", "REGISTRY_PASSWORD=CANARYENV0002"]
+  environment = ["CI_TOKEN=CANARYENV0001", "HTTP_PROXY=http://proxyuser:CANARYPW2@proxy.example.com:8080", "REGISTRY_PASSWORD=CANARYENV0002", "DEPLOY=glpat-CANARYVALUE0001"]
   [runners.cache]
     Type = "s3"
     Shared = true
@@ -196,6 +199,7 @@ spec:
 
 const PIPELINE: &str = r#"variables:
   CI_TOKEN: CANARYCIVAR
+  LOGIN: gldt-CANARYVALUE0002
 build:
   image: quay.io/buildah/stable
   script:
@@ -216,6 +220,8 @@ spec:
       value: glrt-CANARYTOKEN0006
     - name: API_PASSWORD
       value: CANARYPODENV
+    - name: TRIGGER
+      value: glptt-CANARYVALUE0003
     securityContext:
       privileged: true
 "#;

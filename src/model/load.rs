@@ -570,13 +570,16 @@ impl Inputs {
     fn redact_tree(&mut self, source: SourceId, node: &mut Node) {
         match &mut node.value {
             Value::Str(text, _) => {
-                if let Some((name, _)) = text.split_once('=')
-                    && is_secret_name(name)
+                if let Some((name, value)) = text.split_once('=')
+                    && (is_secret_name(name) || looks_like_token(value))
                     && !name.contains(char::is_whitespace)
                 {
                     let value_range = self.sub_range(source, node.range, text, name.len() + 1);
                     self.sources.redact(Span::new(source, value_range));
                     *text = format!("{name}=<redacted>");
+                } else if looks_like_token(text) {
+                    self.sources.redact(Span::new(source, node.range));
+                    *text = "<redacted>".into();
                 }
                 mask_url_password(text);
             }
@@ -585,6 +588,11 @@ impl Inputs {
                     .iter()
                     .any(|e| e.key == "name" && e.value.as_str().is_some_and(is_secret_name));
                 for entry in entries.iter_mut() {
+                    if is_secret_key(&entry.key) {
+                        // [`Self::redact_keys`] masked it already, and a runner's `token` stays
+                        // in the tree (the job pod's name is made from it).
+                        continue;
+                    }
                     if secret_pair && entry.key == "value" && entry.value.as_str().is_some() {
                         self.sources.redact(Span::new(source, entry.value.range));
                         entry.value.value = Value::Str("<redacted>".into(), StrStyle::Plain);
@@ -756,6 +764,37 @@ fn is_secret_name(name: &str) -> bool {
         || SECRET_SUFFIXES
             .iter()
             .any(|suffix| name.len() > suffix.len() && name.ends_with(suffix))
+}
+
+/// Whether a value is a GitLab token by its prefix, whatever the name it is stored under
+/// (`DEPLOY=gldt-…` in `environment`, a pipeline variable named `LOGIN`). The prefixes are
+/// GitLab's (docs.gitlab.com, security/tokens, "Token prefixes"; `GR1348941` is the runner
+/// registration token's), which GitLab adds so that leaked tokens can be recognised.
+fn looks_like_token(value: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "glpat-",
+        "gldt-",
+        "glrt-",
+        "glrtr-",
+        "glcbt-",
+        "glptt-",
+        "glft-",
+        "glimt-",
+        "glagent-",
+        "gloas-",
+        "glsoat-",
+        "glffct-",
+        "GR1348941",
+    ];
+    let value = value.trim();
+    PREFIXES.iter().any(|prefix| {
+        value.strip_prefix(prefix).is_some_and(|rest| {
+            rest.len() >= 8
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+    })
 }
 
 /// Replaces the password of every `scheme://user:password@host` in a string with `****`.
