@@ -316,11 +316,11 @@ impl Inputs {
     fn add_toml_config(
         &mut self,
         source: SourceId,
-        root: Node,
+        mut root: Node,
         origin: ConfigOrigin,
         placeholders: Vec<TextRange>,
     ) {
-        self.redact_secret_keys(source, &root);
+        self.redact_secret_keys(source, &mut root);
         if !is_runner_config(&root) {
             if origin == ConfigOrigin::File {
                 self.problem(ProblemKind::Unrecognised, source, TextRange::empty_at(0),
@@ -368,6 +368,8 @@ impl Inputs {
         if is_helm_values(&root) {
             self.add_helm_values(source, root);
         } else if is_pipeline(&root) {
+            let mut root = root;
+            self.redact_pipeline(source, &mut root);
             self.pipelines.push(PipelineDoc { source, root });
         } else {
             let keys: Vec<&str> = root
@@ -382,8 +384,8 @@ impl Inputs {
         }
     }
 
-    fn add_helm_values(&mut self, source: SourceId, root: Node) {
-        self.redact_secret_keys(source, &root);
+    fn add_helm_values(&mut self, source: SourceId, mut root: Node) {
+        self.redact_secret_keys(source, &mut root);
         // Environment variables that hold credentials (`CI_SERVER_TOKEN`,
         // `CACHE_S3_SECRET_KEY`…): their values sit under a neutral key (`value`).
         for item in root.get("envVars").map(Node::items).unwrap_or(&[]) {
@@ -450,6 +452,9 @@ impl Inputs {
     }
 
     fn add_object(&mut self, source: SourceId, mut node: Node) {
+        // Objects keep their keys' values (a Runner's `token` names a Secret), but not the
+        // credentials in their env and URLs.
+        self.redact_tree(source, &mut node);
         let kind = node
             .get("kind")
             .and_then(Node::as_str)
@@ -536,36 +541,125 @@ impl Inputs {
         }
     }
 
-    /// Masks the values of keys that hold credentials, wherever they sit in the tree.
-    fn redact_secret_keys(&mut self, source: SourceId, node: &Node) {
-        for entry in node.entries() {
-            if is_secret_key(&entry.key) && !entry.value.is_map() {
-                self.sources.redact(Span::new(source, entry.value.range));
-            } else {
-                self.redact_secret_keys(source, &entry.value);
+    /// Masks credentials wherever they sit in a runner config, Helm values or pipeline tree:
+    /// the values of keys that hold credentials (`token`, `SecretKey`, a `CI_TOKEN` variable),
+    /// and whatever else [`Self::redact_tree`] finds.
+    fn redact_secret_keys(&mut self, source: SourceId, node: &mut Node) {
+        self.redact_keys(source, node, false);
+    }
+
+    /// Like [`Self::redact_secret_keys`], and the tree's values are replaced as well: a
+    /// pipeline's variables become the job pod's `env`, which `render` prints from the model.
+    /// (A runner config keeps its `token` in the tree: the job pod's name is made from it.)
+    fn redact_pipeline(&mut self, source: SourceId, node: &mut Node) {
+        self.redact_keys(source, node, true);
+    }
+
+    fn redact_keys(&mut self, source: SourceId, node: &mut Node, in_tree: bool) {
+        if let Value::Map(entries) = &mut node.value {
+            for entry in entries.iter_mut() {
+                let scalar = |n: &Node| matches!(n.value, Value::Str(..) | Value::Int(_));
+                let secret = is_secret_key(&entry.key);
+                if secret && (scalar(&entry.value) || entry.value.items().iter().any(scalar)) {
+                    self.sources.redact(Span::new(source, entry.value.range));
+                    if in_tree && matches!(entry.value.value, Value::Str(..)) {
+                        entry.value.value = Value::Str("<redacted>".into(), StrStyle::Plain);
+                    }
+                } else if secret && let Some(value) = entry.value.get("value").filter(|v| scalar(v))
+                {
+                    // A pipeline variable written as `{value: …, description: …}`.
+                    self.sources.redact(Span::new(source, value.range));
+                    if in_tree && let Value::Map(fields) = &mut entry.value.value {
+                        for field in fields.iter_mut().filter(|f| f.key == "value") {
+                            field.value.value = Value::Str("<redacted>".into(), StrStyle::Plain);
+                        }
+                    }
+                } else {
+                    self.redact_keys(source, &mut entry.value, in_tree);
+                }
             }
         }
-        for item in node.items() {
-            self.redact_secret_keys(source, item);
+        if let Value::Seq(items) = &mut node.value {
+            for item in items {
+                self.redact_keys(source, item, in_tree);
+            }
+        }
+        self.redact_tree(source, node);
+    }
+
+    /// Masks the credentials any document can hold, in the source text (for snippets and
+    /// messages) and in the tree itself (for outputs built from the model, such as a rendered
+    /// pod's `env`): `NAME=VALUE` strings and `{name, value}` pairs whose name is a credential's
+    /// (`CI_TOKEN=…`, a container's `API_PASSWORD`), and the password of a URL's user info.
+    /// The tree keeps the name and a `<redacted>` value, so rules still see that it is set.
+    fn redact_tree(&mut self, source: SourceId, node: &mut Node) {
+        match &mut node.value {
+            Value::Str(text, _) => {
+                if let Some((name, value)) = text.split_once('=')
+                    && (is_secret_name(name) || looks_like_token(value))
+                    && !name.contains(char::is_whitespace)
+                {
+                    let value_range = self.sub_range(source, node.range, text, name.len() + 1);
+                    self.sources.redact(Span::new(source, value_range));
+                    *text = format!("{name}=<redacted>");
+                } else if looks_like_token(text) {
+                    self.sources.redact(Span::new(source, node.range));
+                    *text = "<redacted>".into();
+                }
+                mask_url_password(text);
+            }
+            Value::Map(entries) => {
+                let secret_pair = entries
+                    .iter()
+                    .any(|e| e.key == "name" && e.value.as_str().is_some_and(is_secret_name));
+                for entry in entries.iter_mut() {
+                    if is_secret_key(&entry.key) {
+                        // [`Self::redact_keys`] masked it already, and a runner's `token` stays
+                        // in the tree (the job pod's name is made from it).
+                        continue;
+                    }
+                    if secret_pair && entry.key == "value" && entry.value.as_str().is_some() {
+                        self.sources.redact(Span::new(source, entry.value.range));
+                        entry.value.value = Value::Str("<redacted>".into(), StrStyle::Plain);
+                    } else {
+                        self.redact_tree(source, &mut entry.value);
+                    }
+                }
+            }
+            Value::Seq(items) => {
+                for item in items {
+                    self.redact_tree(source, item);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The range of `value[from..]` in the source, when the scalar is written without escapes
+    /// (so the text appears as is); otherwise the whole scalar, which is safe to over-mask.
+    fn sub_range(&self, source: SourceId, range: TextRange, value: &str, from: usize) -> TextRange {
+        let raw = self
+            .sources
+            .get(source)
+            .text
+            .get(range.as_range())
+            .unwrap_or("");
+        match raw.find(value) {
+            Some(at) if raw.matches(value).count() == 1 && value.is_char_boundary(from) => {
+                let start = range.start as usize + at;
+                TextRange::new(start + from, start + value.len())
+            }
+            _ => range,
         }
     }
 
     /// Masks the password of every `scheme://user:password@host` in a file.
     fn redact_url_passwords(&mut self, source: SourceId) {
         let text = &self.sources.get(source).text;
-        let mut ranges = Vec::new();
-        for (at, _) in text.match_indices("://") {
-            let rest = &text[at + 3..];
-            let authority_end = rest
-                .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
-                .unwrap_or(rest.len());
-            let authority = &rest[..authority_end];
-            if let (Some(colon), Some(arobase)) = (authority.find(':'), authority.rfind('@'))
-                && colon < arobase
-            {
-                ranges.push(TextRange::new(at + 3 + colon + 1, at + 3 + arobase));
-            }
-        }
+        let ranges: Vec<TextRange> = text
+            .match_indices("://")
+            .filter_map(|(at, _)| url_password_at(text, at))
+            .collect();
         for range in ranges {
             self.sources.redact(Span::new(source, range));
         }
@@ -633,38 +727,134 @@ fn redact_secret(node: &mut Node) {
 /// the cache keys) and any whose name says so.
 pub fn is_secret_env(name: &str) -> bool {
     crate::model::registration::key_for_env(name).is_some_and(|k| k.is_secret())
-        || [
-            "TOKEN",
-            "PASSWORD",
-            "SECRET",
-            "PRIVATE_KEY",
-            "ACCESS_KEY",
-            "ACCOUNT_KEY",
-        ]
-        .iter()
-        .any(|word| name.to_ascii_uppercase().contains(word))
+        || is_secret_name(name)
 }
 
-/// Keys whose values are credentials (runner tokens, cache and registry keys, passwords).
+/// Keys whose values are credentials (runner tokens, cache and registry keys, passwords),
+/// including a near miss of one (`tokn`): GitLab Runner ignores a misspelt key, but its value
+/// is still the secret the user meant to set.
 pub fn is_secret_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase().replace(['_', '-'], "");
-    matches!(
-        key.as_str(),
-        "token"
-            | "runnertoken"
-            | "runnerregistrationtoken"
-            | "registrationtoken"
-            | "accesskey"
-            | "secretkey"
-            | "accountkey"
-            | "sessiontoken"
-            | "password"
-            | "privatekey"
-            | "clientsecret"
-            | "auth"
-            | "auths"
-            | "dockerconfigjson"
-    )
+    if is_secret_name(key) {
+        return true;
+    }
+    let key = normalise_name(key);
+    key.len() >= 4
+        && EXACT_SECRET_NAMES
+            .iter()
+            // The distance is at least the length difference: checking that first keeps a
+            // hostile megabyte-long key from costing a megabyte-by-name matrix per name.
+            .any(|name| {
+                name.len() >= 5
+                    && key.len().abs_diff(name.len()) <= 1
+                    && strsim::damerau_levenshtein(&key, name) <= 1
+            })
+}
+
+/// Names of credentials, normalised (lower case, without `_`, `-` and `.`).
+const EXACT_SECRET_NAMES: &[&str] = &[
+    "token",
+    "runnertoken",
+    "runnerregistrationtoken",
+    "registrationtoken",
+    "accesskey",
+    "secretkey",
+    "accountkey",
+    "sessiontoken",
+    "password",
+    "privatekey",
+    "clientsecret",
+    "auth",
+    "dockerconfigjson",
+    "dockercfg",
+    "dockerauthconfig",
+];
+
+/// Endings that make a name a credential's: `CI_TOKEN`, `REGISTRY_PASSWORD`, `aws_secret_access_key`.
+const SECRET_SUFFIXES: &[&str] = &[
+    "token",
+    "password",
+    "passwd",
+    "secret",
+    "secretkey",
+    "accesskey",
+    "privatekey",
+    "apikey",
+    "accountkey",
+    "credentials",
+    "authconfig",
+];
+
+fn normalise_name(name: &str) -> String {
+    name.to_ascii_lowercase().replace(['_', '-', '.'], "")
+}
+
+/// Whether a key or variable name names a credential.
+fn is_secret_name(name: &str) -> bool {
+    let name = normalise_name(name);
+    EXACT_SECRET_NAMES.contains(&name.as_str())
+        // A bare `secret` names a Secret (`runners.secret`, `volumes.secret`), not a credential.
+        || SECRET_SUFFIXES
+            .iter()
+            .any(|suffix| name.len() > suffix.len() && name.ends_with(suffix))
+}
+
+/// Whether a value is a GitLab token by its prefix, whatever the name it is stored under
+/// (`DEPLOY=gldt-…` in `environment`, a pipeline variable named `LOGIN`). The prefixes are
+/// GitLab's (docs.gitlab.com, security/tokens, "Token prefixes"; `GR1348941` is the runner
+/// registration token's), which GitLab adds so that leaked tokens can be recognised.
+fn looks_like_token(value: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "glpat-",
+        "gldt-",
+        "glrt-",
+        "glrtr-",
+        "glcbt-",
+        "glptt-",
+        "glft-",
+        "glimt-",
+        "glagent-",
+        "gloas-",
+        "glsoat-",
+        "glffct-",
+        "GR1348941",
+    ];
+    let value = value.trim();
+    PREFIXES.iter().any(|prefix| {
+        value.strip_prefix(prefix).is_some_and(|rest| {
+            rest.len() >= 8
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+    })
+}
+
+/// Replaces the password of every `scheme://user:password@host` in a string with `****`.
+fn mask_url_password(text: &mut String) {
+    let mut ranges = Vec::new();
+    for (at, _) in text.match_indices("://") {
+        if let Some(range) = url_password_at(text, at) {
+            ranges.push(range);
+        }
+    }
+    for range in ranges.into_iter().rev() {
+        text.replace_range(range.as_range(), "****");
+    }
+}
+
+/// The password's range in `scheme://user:password@host`, where `at` is the offset of `://`.
+fn url_password_at(text: &str, at: usize) -> Option<TextRange> {
+    let rest = &text[at + 3..];
+    let authority_end = rest
+        .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
+        .unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match (authority.find(':'), authority.rfind('@')) {
+        (Some(colon), Some(arobase)) if colon < arobase => {
+            Some(TextRange::new(at + 3 + colon + 1, at + 3 + arobase))
+        }
+        _ => None,
+    }
 }
 
 fn is_runner_config(root: &Node) -> bool {

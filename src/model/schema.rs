@@ -1068,8 +1068,19 @@ pub fn suggest(unknown: &str, candidates: &[&'static str]) -> Option<&'static st
         .map(|(_, c)| c)
 }
 
+/// Longest name [`edit_distance`] compares exactly; no configuration key comes near it.
+const MAX_COMPARED_LEN: usize = 256;
+
 /// Edit distance with adjacent transpositions (optimal string alignment), as rustc and clap use.
+///
+/// The exact distance costs time and memory in the product of the lengths, so a hostile key of
+/// a megabyte against a hundred names would take minutes. Past [`MAX_COMPARED_LEN`] bytes the
+/// longer length is returned instead: an upper bound (every character replaced or inserted),
+/// far over any "did you mean" threshold, so such a key is never close to a name.
 pub fn edit_distance(a: &str, b: &str) -> usize {
+    if a.len().max(b.len()) > MAX_COMPARED_LEN {
+        return a.chars().count().max(b.chars().count());
+    }
     strsim::osa_distance(a, b)
 }
 

@@ -4,6 +4,17 @@
 //! that can hold runner or cluster configuration are read (`.toml`, `.yaml`, `.yml`, `.json`);
 //! a file named explicitly is always read, whatever its name. Symlinked directories are followed
 //! once (a loop is cut), and anything that is not a regular file is refused with a reason.
+//!
+//! Bounds, so that hostile input gives a diagnostic rather than a hang:
+//! - the file type is checked (`stat`, following symlinks) *before* a file is opened, so a FIFO
+//!   (which would block in `open` until a writer comes), a socket, or a character device such as
+//!   `/dev/zero` (which never ends) is refused without being opened;
+//! - no input is read past `--max-input-size` bytes (default [`DEFAULT_MAX_INPUT_SIZE`],
+//!   64 MiB): a regular file is refused by its size, and standard input or a file that grows
+//!   while it is read stops at the limit plus one byte;
+//! - a directory is read once, by its canonical path, so a symlink loop ends; a symlink that
+//!   loops on itself is an I/O error naming the file;
+//! - text must be UTF-8 without NUL bytes; the first bad byte is named with its line.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -20,18 +31,30 @@ pub enum ReadError {
         #[source]
         source: std::io::Error,
     },
-    #[error("`{path}` is not valid UTF-8 (byte {offset})")]
-    NotUtf8 { path: PathBuf, offset: usize },
-    #[error("`{path}` is {size} bytes, over the {limit}-byte limit (--max-input-size)")]
+    #[error("`{path}` is not valid UTF-8 (line {line}, byte {offset}); it is not read")]
+    NotUtf8 {
+        path: PathBuf,
+        offset: usize,
+        line: usize,
+    },
+    #[error(
+        "`{path}` is {size} bytes, over the {limit}-byte limit; it is not read (raise `--max-input-size` to read it)"
+    )]
     TooLarge {
         path: PathBuf,
         size: u64,
         limit: u64,
     },
-    #[error("`{path}` is not a regular file or directory")]
-    NotAFile { path: PathBuf },
-    #[error("`{path}` contains a NUL byte (offset {offset}); binary files are not read")]
-    Binary { path: PathBuf, offset: usize },
+    #[error(
+        "`{path}` is {kind}, not a regular file or directory; it is not opened (reading it could block or never end)"
+    )]
+    NotAFile { path: PathBuf, kind: &'static str },
+    #[error("`{path}` contains a NUL byte (line {line}, byte {offset}); binary files are not read")]
+    Binary {
+        path: PathBuf,
+        offset: usize,
+        line: usize,
+    },
 }
 
 /// A file's text, or why it could not be had.
@@ -48,7 +71,7 @@ pub fn read_inputs(paths: &[PathBuf], max_size: u64) -> Vec<RawInput> {
         if path.as_os_str() == "-" {
             let mut bytes = Vec::new();
             let text = std::io::stdin()
-                .take(max_size + 1)
+                .take(max_size.saturating_add(1))
                 .read_to_end(&mut bytes)
                 .map_err(|source| ReadError::Io {
                     path: path.clone(),
@@ -61,14 +84,13 @@ pub fn read_inputs(paths: &[PathBuf], max_size: u64) -> Vec<RawInput> {
             });
             continue;
         }
-        walk(path, true, max_size, &mut seen_dirs, &mut out);
+        walk(path, max_size, &mut seen_dirs, &mut out);
     }
     out
 }
 
 fn walk(
     path: &Path,
-    explicit: bool,
     max_size: u64,
     seen_dirs: &mut std::collections::HashSet<PathBuf>,
     out: &mut Vec<RawInput>,
@@ -112,20 +134,20 @@ fn walk(
                 continue;
             }
             if is_dir || is_config_file_name(name) {
-                walk(&child, false, max_size, seen_dirs, out);
+                walk(&child, max_size, seen_dirs, out);
             }
         }
         return;
     }
     if !meta.is_file() {
-        if explicit {
-            out.push(RawInput {
+        // Named explicitly, or found under a configuration file's name: say why it is skipped.
+        out.push(RawInput {
+            path: path.to_path_buf(),
+            text: Err(ReadError::NotAFile {
                 path: path.to_path_buf(),
-                text: Err(ReadError::NotAFile {
-                    path: path.to_path_buf(),
-                }),
-            });
-        }
+                kind: file_kind(&meta),
+            }),
+        });
         return;
     }
     if meta.len() > max_size {
@@ -139,7 +161,14 @@ fn walk(
         });
         return;
     }
-    let text = std::fs::read(path)
+    // Bounded even if the file grows after `stat` (or reports a wrong size, as /proc does).
+    let text = std::fs::File::open(path)
+        .and_then(|file| {
+            let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+            file.take(max_size.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map(|_| bytes)
+        })
         .map_err(|source| ReadError::Io {
             path: path.to_path_buf(),
             source,
@@ -149,6 +178,37 @@ fn walk(
         path: path.to_path_buf(),
         text,
     });
+}
+
+/// What a path that is not a regular file or directory is, for the message.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+    }
+    let _ = meta;
+    "a special file"
+}
+
+/// The 1-based line of a byte offset.
+fn line_of(bytes: &[u8], offset: usize) -> usize {
+    1 + bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
 }
 
 fn is_config_file_name(name: &str) -> bool {
@@ -170,11 +230,16 @@ fn decode(path: &Path, bytes: Vec<u8>, max_size: u64) -> Result<String, ReadErro
         return Err(ReadError::Binary {
             path: path.to_path_buf(),
             offset,
+            line: line_of(&bytes, offset),
         });
     }
-    let mut text = String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8 {
-        path: path.to_path_buf(),
-        offset: e.utf8_error().valid_up_to(),
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        ReadError::NotUtf8 {
+            path: path.to_path_buf(),
+            offset,
+            line: line_of(e.as_bytes(), offset),
+        }
     })?;
     if text.starts_with('\u{feff}') {
         // A byte order mark: drop it, and keep offsets consistent with the text we hold.

@@ -2,6 +2,11 @@
 //!
 //! Parsing is `toml`'s own recoverable parser (`DeTable::parse_recoverable`); this module only
 //! converts its spanned values into the shared [`Node`] tree.
+//!
+//! Bounds on hostile input: `toml`'s parser refuses nesting past its recursion limit (arrays,
+//! inline tables and dotted keys alike) with an error, reported here as "nesting too deep";
+//! so the tree is shallow enough for every recursive walk. Strings are as long as the input
+//! allows, i.e. at most `--max-input-size`.
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -31,10 +36,14 @@ pub fn parse(text: &str) -> TomlDocument {
             let range = e
                 .span()
                 .map_or(TextRange::empty_at(0), |r| TextRange::new(r.start, r.end));
-            TomlError {
-                range,
-                message: e.message().trim_end().to_string(),
-            }
+            let message = e.message().trim_end();
+            let message = if message.contains("recursion") {
+                // toml's wording ("recursion limit") names its implementation, not the input.
+                "nesting too deep (arrays, inline tables or dotted keys); the parser stops here and the rest of the document is not read".to_string()
+            } else {
+                message.to_string()
+            };
+            TomlError { range, message }
         })
         .collect();
     let span = table.span();

@@ -9,6 +9,13 @@
 //! YAML through sigs.k8s.io/yaml, i.e. go-yaml v2, which follows YAML 1.1 — `yes`/`on` are
 //! booleans and `0644` is octal (go-yaml v2 `resolve.go`). GitLab parses `.gitlab-ci.yml` with
 //! Ruby's Psych, also YAML 1.1.
+//!
+//! Bounds on hostile input, each reported as a YAML error at the place it was hit:
+//! - aliases may add at most [`ALIAS_EXPANSION_BUDGET`] nodes per document (a "billion laughs"
+//!   document stops at the alias that would exceed it, and the rest of the stream is skipped);
+//! - collections nest at most [`MAX_DEPTH`] deep (saphyr-parser has its own, lower, limit for
+//!   flow collections), so every recursive walk of the tree is bounded;
+//! - a scalar is as long as the input allows, i.e. at most `--max-input-size`.
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 
@@ -283,10 +290,13 @@ fn merge_into(entries: &mut Vec<Entry>, node: Node, key_range: TextRange) {
             return;
         }
     };
+    // A set, not a scan per key: a merged map can hold as many keys as the alias budget allows.
+    let mut present: std::collections::HashSet<String> =
+        entries.iter().map(|e| e.key.clone()).collect();
     for source in sources {
         if let Value::Map(extra) = source.value {
             for e in extra {
-                if !entries.iter().any(|x| x.key == e.key) {
+                if present.insert(e.key.clone()) {
                     entries.push(e);
                 }
             }
