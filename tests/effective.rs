@@ -121,3 +121,26 @@ fn a_plain_config_toml_is_its_own_effective_config() {
     );
     assert!(!text.contains("ignored"), "{text}");
 }
+
+#[test]
+fn the_runner_version_comes_from_the_chart_image_tag() {
+    // `image.tag: alpine3.21-v18.4.0`: the job pods are those of runner 18.4.0, named so.
+    let analysis = analysis("tests/fixtures/corpus/01-values-diff.yaml");
+    let prediction = &analysis.predictions[0];
+    let job_pod = prediction.representative().pod.as_ref().expect("a pod");
+    assert_eq!(job_pod.runner_version, semver::Version::new(18, 4, 0));
+    assert!(
+        prediction
+            .assumptions
+            .iter()
+            .any(|a| a.key == "runner.version"
+                && a.value == "18.4.0"
+                && a.origin.contains("`image.tag`"))
+    );
+    assert!(
+        !analysis
+            .global_assumptions
+            .iter()
+            .any(|a| a.key == "runner.version")
+    );
+}

@@ -9,6 +9,7 @@
 use crate::diagnostic::Assumption;
 use crate::model::cluster::OperatorRunner;
 use crate::model::load::{ConfigDoc, ConfigOrigin, Inputs};
+use crate::source::tree::Seg;
 use crate::source::{Node, Span};
 
 /// The Operator's default OpenShift helper image (its `RELATED_IMAGE_GITLAB_RUNNER_HELPER`,
@@ -146,4 +147,68 @@ fn helm(source: crate::source::SourceId, root: &Node) -> Deployment {
         helper_image: None,
         build_image: None,
     }
+}
+
+/// The runner version a config runs under, when the inputs or flags say it.
+pub struct KnownVersion {
+    pub version: semver::Version,
+    /// Where it comes from, for messages (`--runner-version`, the chart's `image.tag`).
+    pub from: String,
+    /// The span of the image tag it was read from.
+    pub span: Option<Span>,
+}
+
+/// The runner version of a config: `--runner-version`, else the tag of the runner image its
+/// deployment names (Helm `image.tag` or a string `image`, Operator `spec.runnerImage`).
+pub fn known_runner_version(
+    inputs: &Inputs,
+    settings: &crate::settings::Settings,
+    config: &ConfigDoc,
+) -> Option<KnownVersion> {
+    if let Some(version) = &settings.runner_version {
+        return Some(KnownVersion {
+            version: version.clone(),
+            from: "`--runner-version`".into(),
+            span: None,
+        });
+    }
+    let host = match &inputs.sources.get(config.source).origin {
+        crate::source::Origin::Embedded { host, .. } => *host,
+        crate::source::Origin::File => return None,
+    };
+    match &config.origin {
+        crate::model::load::ConfigOrigin::HelmValues => {
+            let values = inputs.helm_values.iter().find(|v| v.source == host)?;
+            helm_runner_version(values)
+        }
+        crate::model::load::ConfigOrigin::ConfigMap { name, .. } => {
+            let (object, runner) = inputs
+                .cluster
+                .runners()
+                .find(|(_, r)| r.spec.config.as_deref() == Some(name.as_str()))?;
+            let image = runner.spec.runner_image.as_deref()?;
+            let version = crate::model::schema::version_in_image_tag(image)?;
+            Some(KnownVersion {
+                version,
+                from: "the Operator `Runner`'s `spec.runnerImage`".into(),
+                span: Some(object.span_at(&[Seg::Key("spec"), Seg::Key("runnerImage")])),
+            })
+        }
+        crate::model::load::ConfigOrigin::File => None,
+    }
+}
+
+/// The runner version the chart values' image tag names (`image.tag`, or a string `image`).
+pub fn helm_runner_version(values: &crate::model::load::HelmValuesDoc) -> Option<KnownVersion> {
+    let image = values.root.get("image")?;
+    let (node, from) = match image.get("tag") {
+        Some(tag) => (tag, "the chart's `image.tag`"),
+        None => (image, "the chart's `image`"),
+    };
+    let version = crate::model::schema::version_in_image_tag(node.as_str()?)?;
+    Some(KnownVersion {
+        version,
+        from: from.into(),
+        span: Some(Span::new(values.source, node.range)),
+    })
 }

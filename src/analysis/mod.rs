@@ -35,7 +35,15 @@ pub struct Analysis {
 impl Analysis {
     pub fn new(inputs: Inputs, settings: Settings) -> Self {
         let mut global_assumptions = Vec::new();
-        global_assumptions.extend(settings.runner_version().1);
+        // The default version is assumed only where no deployment names its runner image.
+        if inputs.configs.is_empty()
+            || inputs
+                .configs
+                .iter()
+                .any(|c| deploy::known_runner_version(&inputs, &settings, c).is_none())
+        {
+            global_assumptions.extend(settings.runner_version().1);
+        }
         global_assumptions.extend(settings.platform().1);
         let (runner_version, _) = settings.runner_version();
         let effective: Vec<_> = (0..inputs.configs.len())

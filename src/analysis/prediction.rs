@@ -298,9 +298,22 @@ fn predict_runner(
     effective: &EffectiveConfig,
 ) -> RunnerPrediction {
     let config = &inputs.configs[config_index];
-    let (runner_version, _) = settings.runner_version();
-    let deployment = deploy::find(inputs, config, &runner_version);
     let mut assumptions = Vec::new();
+    // The version the deployment's runner image names, unless `--runner-version` says it.
+    let runner_version = match deploy::known_runner_version(inputs, settings, config) {
+        Some(known) => {
+            if settings.runner_version.is_none() {
+                assumptions.push(Assumption::new(
+                    "runner.version",
+                    known.version.to_string(),
+                    format!("read from {} (set --runner-version)", known.from),
+                ));
+            }
+            known.version
+        }
+        None => settings.runner_version().0,
+    };
+    let deployment = deploy::find(inputs, config, &runner_version);
 
     // The Operator's generated config sets the namespace, the helper image and the default job
     // image (`buildImage`) when the template leaves them out (runner-manager.md §2.5).

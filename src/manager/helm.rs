@@ -82,14 +82,17 @@ fn is_null(node: &Node) -> bool {
 
 /// The chart version: `--assume chart.version=0.N.x`, else the release shipping the runner
 /// version modelled.
-fn chart_version(settings: &Settings, assumptions: &mut Vec<Assumption>) -> semver::Version {
+fn chart_version(
+    settings: &Settings,
+    runner: &semver::Version,
+    assumptions: &mut Vec<Assumption>,
+) -> semver::Version {
     if let Some(v) = settings
         .assumed("chart.version")
         .and_then(|v| semver::Version::parse(v.trim_start_matches('v')).ok())
     {
         return v;
     }
-    let (runner, _) = settings.runner_version();
     let chart = facts::chart_for_runner(&runner);
     assumptions.push(Assumption::new(
         "chart.version",
@@ -106,7 +109,27 @@ pub(super) fn synthesize(
     doc: &HelmValuesDoc,
 ) -> ManagerPod {
     let mut assumptions = Vec::new();
-    let version = chart_version(settings, &mut assumptions);
+    // The runner version: `--runner-version`, else the chart's image tag, else the default.
+    let runner_version = match (
+        &settings.runner_version,
+        crate::analysis::deploy::helm_runner_version(doc),
+    ) {
+        (Some(v), _) => v.clone(),
+        (None, Some(known)) => {
+            assumptions.push(Assumption::new(
+                "runner.version",
+                known.version.to_string(),
+                format!("read from {} (set --runner-version)", known.from),
+            ));
+            known.version
+        }
+        (None, None) => {
+            let (v, assumption) = settings.runner_version();
+            assumptions.extend(assumption);
+            v
+        }
+    };
+    let version = chart_version(settings, &runner_version, &mut assumptions);
     let chart = facts::chart(&version);
     let v = Values {
         doc,
@@ -116,7 +139,6 @@ pub(super) fn synthesize(
     let mut b = Builder {
         provenance: Vec::new(),
     };
-    let (runner_version, _) = settings.runner_version();
 
     // Names: `fullname` from the release name, unknown offline.
     let fullname = v

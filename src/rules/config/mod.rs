@@ -163,54 +163,16 @@ pub(crate) fn misplaced_after_header(
     }
 }
 
-/// The runner version a config runs under, when the inputs or flags say it.
-pub(crate) struct KnownVersion {
-    pub version: semver::Version,
-    /// Where it comes from, for messages (`--runner-version`, the chart's `image.tag`).
-    pub from: String,
-    /// The span of the image tag it was read from.
-    pub span: Option<Span>,
-}
-
 /// The runner version of a config: `--runner-version`, else the tag of the runner image its
-/// deployment names (Helm `image.tag` or a string `image`, Operator `spec.runnerImage`).
+/// deployment names (see [`crate::analysis::deploy::known_runner_version`]).
 pub(crate) fn known_runner_version(
     analysis: &crate::analysis::Analysis,
     config: &ConfigDoc,
 ) -> Option<KnownVersion> {
-    if let Some(version) = &analysis.settings.runner_version {
-        return Some(KnownVersion {
-            version: version.clone(),
-            from: "`--runner-version`".into(),
-            span: None,
-        });
-    }
-    let inputs = &analysis.inputs;
-    let host = match &inputs.sources.get(config.source).origin {
-        crate::source::Origin::Embedded { host, .. } => *host,
-        crate::source::Origin::File => return None,
-    };
-    match &config.origin {
-        crate::model::load::ConfigOrigin::HelmValues => {
-            let values = inputs.helm_values.iter().find(|v| v.source == host)?;
-            helm_runner_version(values)
-        }
-        crate::model::load::ConfigOrigin::ConfigMap { name, .. } => {
-            let (object, runner) = inputs
-                .cluster
-                .runners()
-                .find(|(_, r)| r.spec.config.as_deref() == Some(name.as_str()))?;
-            let image = runner.spec.runner_image.as_deref()?;
-            let version = crate::model::schema::version_in_image_tag(image)?;
-            Some(KnownVersion {
-                version,
-                from: "the Operator `Runner`'s `spec.runnerImage`".into(),
-                span: Some(object.span_at(&[Seg::Key("spec"), Seg::Key("runnerImage")])),
-            })
-        }
-        crate::model::load::ConfigOrigin::File => None,
-    }
+    crate::analysis::deploy::known_runner_version(&analysis.inputs, &analysis.settings, config)
 }
+
+pub(crate) use crate::analysis::deploy::{KnownVersion, helm_runner_version};
 
 /// What makes a config a registration template rather than the runner's own `config.toml`.
 pub(crate) enum TemplateOf {
@@ -244,21 +206,4 @@ pub(crate) fn registration_template(
         }
         crate::model::load::ConfigOrigin::File => None,
     }
-}
-
-/// The runner version the chart values' image tag names (`image.tag`, or a string `image`).
-pub(crate) fn helm_runner_version(
-    values: &crate::model::load::HelmValuesDoc,
-) -> Option<KnownVersion> {
-    let image = values.root.get("image")?;
-    let (node, from) = match image.get("tag") {
-        Some(tag) => (tag, "the chart's `image.tag`"),
-        None => (image, "the chart's `image`"),
-    };
-    let version = crate::model::schema::version_in_image_tag(node.as_str()?)?;
-    Some(KnownVersion {
-        version,
-        from: from.into(),
-        span: Some(Span::new(values.source, node.range)),
-    })
 }
