@@ -93,7 +93,7 @@ fn chart_version(
     {
         return v;
     }
-    let chart = facts::chart_for_runner(&runner);
+    let chart = facts::chart_for_runner(runner);
     assumptions.push(Assumption::new(
         "chart.version",
         chart.to_string(),
