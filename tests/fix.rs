@@ -416,7 +416,7 @@ fn the_founding_case_is_fixed_and_its_cache_writable_after_the_prepare_job() {
     assert!(run.converged);
     assert!(run.report.diagnostics.iter().any(|d| d.code == "RD402"));
     for file in run.files.iter().filter(|f| f.changed()) {
-        fix::write::write_fixed(&file.path, &file.original, &file.fixed).unwrap();
+        fix::write::write_fixed(&file.path, &file.original, &file.fixed, &[]).unwrap();
     }
     let fixed_configmap = std::fs::read_to_string(dir.join("configmap.yaml")).unwrap();
     assert_ne!(fixed_configmap, original_configmap);

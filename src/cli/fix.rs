@@ -75,6 +75,13 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
         unsafe_fixes: args.unsafe_fixes,
     };
     let run = fix::fix(files, &settings, options);
+    // The tree the user named: a fixed file must lie in it once links are resolved.
+    let roots: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
     let mut out = String::new();
     for file in run.files.iter().filter(|f| f.changed()) {
         let name = file.path.display().to_string();
@@ -86,7 +93,7 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
                 &file.display_fixed,
             ));
         } else if file.path.as_os_str() != "-"
-            && let Err(err) = write::write_fixed(&file.path, &file.original, &file.fixed)
+            && let Err(err) = write::write_fixed(&file.path, &file.original, &file.fixed, &roots)
         {
             eprintln!("runner-doctor: error: {:#}", anyhow::Error::from(err));
             failed = true;

@@ -1,5 +1,6 @@
 //! Writing fixed files: atomically (a temporary file in the same directory, then a rename),
-//! keeping the file's permissions, and never over a file that changed since it was read.
+//! keeping the file's permissions, never over a file that changed since it was read, and never
+//! through a symbolic link that leads out of the tree the user named.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,8 @@ use sha2::{Digest, Sha256};
 pub enum WriteError {
     #[error("`{path}` changed since it was read; not overwritten (run `fix` again)")]
     Changed { path: PathBuf },
+    #[error("`{path}` is a symbolic link to `{target}`, outside the inputs given; not written")]
+    OutsideInputs { path: PathBuf, target: PathBuf },
     #[error("cannot write `{path}`")]
     Io {
         path: PathBuf,
@@ -28,12 +31,27 @@ pub fn content_hash(bytes: &[u8]) -> [u8; 32] {
 ///
 /// A symbolic link is followed: the file it points to is replaced, in that file's directory,
 /// and the link stays a link (renaming over the link itself would turn it into a copy).
-pub fn write_fixed(path: &Path, original: &str, new: &str) -> Result<(), WriteError> {
+///
+/// `roots` are the inputs as the user named them, resolved (`std::fs::canonicalize`): the
+/// file written must be one of them or lie below one, so that a link planted in a repository
+/// (`values.yaml -> /etc/…`) cannot make `fix` write elsewhere. Empty `roots` allow any path.
+pub fn write_fixed(
+    path: &Path,
+    original: &str,
+    new: &str,
+    roots: &[PathBuf],
+) -> Result<(), WriteError> {
     let io = |source| WriteError::Io {
         path: path.to_path_buf(),
         source,
     };
     let resolved = std::fs::canonicalize(path).map_err(io)?;
+    if !roots.is_empty() && !roots.iter().any(|root| resolved.starts_with(root)) {
+        return Err(WriteError::OutsideInputs {
+            path: path.to_path_buf(),
+            target: resolved,
+        });
+    }
     let path = resolved.as_path();
     let current = std::fs::read(path).map_err(io)?;
     if content_hash(&current) != content_hash(original.as_bytes()) {
@@ -93,7 +111,7 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
         }
-        write_fixed(&path, "a = 1\n", "a = 2\n").unwrap();
+        write_fixed(&path, "a = 1\n", "a = 2\n", &[]).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "a = 2\n");
         #[cfg(unix)]
         {
@@ -101,7 +119,7 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o640);
         }
-        let err = write_fixed(&path, "a = 1\n", "a = 3\n").unwrap_err();
+        let err = write_fixed(&path, "a = 1\n", "a = 3\n", &[]).unwrap_err();
         assert!(matches!(err, WriteError::Changed { .. }));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "a = 2\n");
         std::fs::remove_dir_all(&dir).unwrap();
@@ -116,7 +134,8 @@ mod tests {
         std::fs::write(&target, "a = 1\n").unwrap();
         let link = dir.join("config.toml");
         std::os::unix::fs::symlink("data/config.toml", &link).unwrap();
-        write_fixed(&link, "a = 1\n", "a = 2\n").unwrap();
+        let root = std::fs::canonicalize(&dir).unwrap();
+        write_fixed(&link, "a = 1\n", "a = 2\n", std::slice::from_ref(&root)).unwrap();
         assert!(
             std::fs::symlink_metadata(&link)
                 .unwrap()
@@ -124,6 +143,22 @@ mod tests {
                 .is_symlink()
         );
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "a = 2\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_out_of_the_inputs_is_refused() {
+        let dir = std::env::temp_dir().join(format!("rd-write-escape-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("repo")).unwrap();
+        let outside = dir.join("outside.toml");
+        std::fs::write(&outside, "a = 1\n").unwrap();
+        let link = dir.join("repo/config.toml");
+        std::os::unix::fs::symlink("../outside.toml", &link).unwrap();
+        let root = std::fs::canonicalize(dir.join("repo")).unwrap();
+        let err = write_fixed(&link, "a = 1\n", "a = 2\n", &[root]).unwrap_err();
+        assert!(matches!(err, WriteError::OutsideInputs { .. }), "{err}");
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "a = 1\n");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
