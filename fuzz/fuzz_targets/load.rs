@@ -17,14 +17,7 @@ fuzz_target!(|text: &str| {
     }]);
     let report = runner_doctor::check(inputs, Settings::default());
     let options = Options::default();
-    for format in [
-        Format::Human,
-        Format::Concise,
-        Format::Json,
-        Format::Sarif,
-        Format::Gitlab,
-        Format::Junit,
-    ] {
+    for format in Format::ALL {
         render::render(&report, format, &options);
     }
     render::access::report(&report.analysis, None);

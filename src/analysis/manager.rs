@@ -20,7 +20,9 @@ use crate::manager::{self, ManagerPod, facts};
 use crate::model::load::Inputs;
 use crate::settings::Settings;
 
-use super::prediction::{ASSUMED_MCS, ASSUMED_UID_RANGE, assumed_namespace, has_allocations};
+use super::prediction::{
+    ASSUMED_MCS, ASSUMED_UID_RANGE, assumed_namespace, has_allocations, with_assumed_allocations,
+};
 
 /// One request the manager makes while running a job (runner-manager.md §1.3's minimal rules).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -303,16 +305,7 @@ fn namespace_object(
                 allocation,
                 format!("Namespace `{name}` has no `openshift.io/sa.scc.*` annotations; a typical allocation is assumed"),
             ));
-            let mut ns = ns.clone();
-            let allocated = assumed_namespace(name)
-                .metadata
-                .annotations
-                .unwrap_or_default();
-            ns.metadata
-                .annotations
-                .get_or_insert_with(Default::default)
-                .extend(allocated);
-            ns
+            with_assumed_allocations(ns, name)
         }
         Some((_, ns)) => ns.clone(),
         None => {

@@ -413,16 +413,7 @@ fn predict_runner(
                     "Namespace `{namespace}` has no `openshift.io/sa.scc.*` annotations (a manifest, not `oc get` output); a typical allocation is assumed"
                 ),
             ));
-            let mut ns = ns.clone();
-            let allocated = assumed_namespace(&namespace)
-                .metadata
-                .annotations
-                .unwrap_or_default();
-            ns.metadata
-                .annotations
-                .get_or_insert_with(Default::default)
-                .extend(allocated);
-            ns
+            with_assumed_allocations(ns, &namespace)
         }
         Some((_, ns)) => ns.clone(),
         None => {
@@ -539,6 +530,21 @@ fn predict_runner(
         usable_sccs,
         assumptions,
     }
+}
+
+/// A Namespace from a manifest with the typical OpenShift allocations added, as the project
+/// would get them on creation.
+pub(crate) fn with_assumed_allocations(ns: &Namespace, name: &str) -> Namespace {
+    let mut ns = ns.clone();
+    let allocated = assumed_namespace(name)
+        .metadata
+        .annotations
+        .unwrap_or_default();
+    ns.metadata
+        .annotations
+        .get_or_insert_with(Default::default)
+        .extend(allocated);
+    ns
 }
 
 /// Whether the namespace carries the allocations SCC admission needs.

@@ -34,7 +34,7 @@ mod build;
 mod patch;
 mod security;
 mod stages;
-mod util;
+pub(crate) mod util;
 pub mod version;
 
 use std::collections::BTreeMap;

@@ -18,32 +18,10 @@ pub(crate) mod quota_exhausted_by_concurrent;
 /// The resources the runner sets limits and requests for.
 pub(crate) const RESOURCES: &[&str] = &["cpu", "memory", "ephemeral-storage"];
 
-/// A Kubernetes quantity in base units (cores, bytes): `500m`, `2`, `1Gi`, `1e3`, `128M`.
+/// A Kubernetes quantity in base units (cores, bytes): `500m`, `2`, `1Gi`, `1e3`, `128M`; the
+/// pod model's parser, kept to the non-negative values quotas and limits hold.
 pub(crate) fn parse_quantity(text: &str) -> Option<f64> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
-        .unwrap_or(text.len());
-    let (number, suffix) = text.split_at(split);
-    let value: f64 = number.parse().ok()?;
-    let factor = match suffix {
-        "" => 1.0,
-        "m" => 1e-3,
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "P" => 1e15,
-        "E" => 1e18,
-        "Ki" => 1024.0,
-        "Mi" => 1024f64.powi(2),
-        "Gi" => 1024f64.powi(3),
-        "Ti" => 1024f64.powi(4),
-        "Pi" => 1024f64.powi(5),
-        "Ei" => 1024f64.powi(6),
-        _ => return None,
-    };
-    (value.is_finite() && value >= 0.0).then_some(value * factor)
+    crate::pod::util::parse_quantity(text).filter(|v| v.is_finite() && *v >= 0.0)
 }
 
 /// A quantity for messages: cpu in cores or millicores, bytes in the largest binary unit
