@@ -71,6 +71,31 @@ fn exit_codes() {
         status(&["check", "--output", "yaml=x.yaml", EXAMPLE]),
         Some(2)
     );
+    // A platform without embedded SCCs, or an assumed volume root that is not UID:GID:MODE,
+    // is a usage error: either would otherwise be ignored without a word.
+    for args in [
+        &["check", "--platform", "openshift-4.19", EXAMPLE][..],
+        &["render", "--platform", "openshift-4.10", EXAMPLE][..],
+        &[
+            "check",
+            "--assume",
+            "volume.team-runner-cache.root=0:0:9999",
+            EXAMPLE,
+        ][..],
+    ] {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("error:"),
+            "{args:?}"
+        );
+    }
+    // Nothing to read says so.
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let output = run(&["check", empty.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no runner config"));
     // An unwritable report is an error, not findings.
     let nowhere = dir.join("missing-dir/report.json");
     let output = run(&[

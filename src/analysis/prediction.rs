@@ -356,20 +356,7 @@ fn predict_runner(
                 .find_map(|o| effective.settings[o.setting].assumption.clone())
             {
                 Some(assumption) => {
-                    let (ns, why) = match (
-                        settings.assumed("manager.namespace"),
-                        inputs.cluster.namespaces().collect::<Vec<_>>().as_slice(),
-                    ) {
-                        (Some(ns), _) => (ns.to_string(), "set with --assume manager.namespace"),
-                        (None, [(object, _)]) => (
-                            object.name().to_string(),
-                            "the only Namespace in the inputs",
-                        ),
-                        (None, _) => (
-                            "gitlab-runner".to_string(),
-                            "the namespace GitLab's install guide uses (set --assume manager.namespace=…)",
-                        ),
-                    };
+                    let (ns, why) = release_namespace(inputs, settings);
                     assumptions.push(Assumption::new(
                         assumption.key,
                         ns.clone(),
@@ -394,10 +381,24 @@ fn predict_runner(
         )
     });
     assumptions.extend(sa_assumption);
-    let manager_ns = deployment
-        .namespace
-        .clone()
-        .unwrap_or_else(|| namespace.clone());
+    // The manager runs in its deployment's namespace: the `Runner`'s, or the Helm release's
+    // (the same stand-in as `manager::helm` when the inputs do not say it); a plain config's
+    // manager is assumed to run beside its jobs.
+    let manager_ns = match (&deployment.namespace, &deployment.kind) {
+        (Some(ns), _) => ns.clone(),
+        (None, deploy::DeploymentKind::Helm { .. }) => {
+            let (ns, why) = release_namespace(inputs, settings);
+            if ns != namespace {
+                assumptions.push(Assumption::new(
+                    "manager.namespace",
+                    ns.clone(),
+                    format!("the Helm release namespace is not in the values; {why}"),
+                ));
+            }
+            ns
+        }
+        (None, _) => namespace.clone(),
+    };
     let mut requester = UserInfo::service_account(&manager_ns, &manager_sa);
     requester.groups.push("system:authenticated".to_string());
 
@@ -529,6 +530,25 @@ fn predict_runner(
         platform_only_admission,
         usable_sccs,
         assumptions,
+    }
+}
+
+/// The Helm release's namespace, which the values do not hold: `--assume manager.namespace`,
+/// the only Namespace of the inputs, or the one GitLab's install guide uses; with why.
+fn release_namespace(inputs: &Inputs, settings: &Settings) -> (String, &'static str) {
+    match (
+        settings.assumed("manager.namespace"),
+        inputs.cluster.namespaces().collect::<Vec<_>>().as_slice(),
+    ) {
+        (Some(ns), _) => (ns.to_string(), "set with --assume manager.namespace"),
+        (None, [(object, _)]) => (
+            object.name().to_string(),
+            "the only Namespace in the inputs",
+        ),
+        (None, _) => (
+            "gitlab-runner".to_string(),
+            "the namespace GitLab's install guide uses (set --assume manager.namespace=…)",
+        ),
     }
 }
 

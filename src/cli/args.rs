@@ -407,20 +407,26 @@ impl ModelArgs {
             .map(parse_version)
             .transpose()?;
         if let Some(platform) = &self.platform {
-            let known = platform == "kubernetes"
-                || platform
-                    .strip_prefix("openshift-4.")
-                    .is_some_and(|minor| minor.parse::<u32>().is_ok());
-            if !known {
-                bail!("unknown platform `{platform}`; expected `openshift-4.N` or `kubernetes`");
-            }
+            // Only the platforms whose default SCCs are embedded: any other OpenShift release
+            // would otherwise be modelled without SCC admission, silently.
+            runner_doctor::admission::audit::Platform::parse(platform)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
         let mut assume = Vec::new();
         for item in &self.assume {
             let (key, value) = item
                 .split_once('=')
                 .with_context(|| format!("`--assume {item}` is not KEY=VALUE"))?;
-            assume.push((key.trim().to_string(), value.trim().to_string()));
+            let (key, value) = (key.trim(), value.trim());
+            if key.starts_with("volume.")
+                && key.ends_with(".root")
+                && runner_doctor::analysis::prediction::parse_root(value).is_none()
+            {
+                bail!(
+                    "`--assume {item}`: `{value}` is not UID:GID:MODE (e.g. `0:0:0755`, the mode in octal)"
+                );
+            }
+            assume.push((key.to_string(), value.to_string()));
         }
         for item in &self.image_user {
             let (image, user) = item

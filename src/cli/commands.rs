@@ -145,6 +145,12 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             &options,
         ))?;
     }
+    if !usable && !args.quiet && report.diagnostics.is_empty() {
+        // Nothing was read and nothing said why (an empty directory, empty standard input).
+        eprintln!(
+            "runner-doctor: no runner config, cluster object, Helm values or pipeline found in the inputs"
+        );
+    }
     Ok(if !usable {
         ExitCode::from(2)
     } else if report.fails() && !matches!(fail_on, FailOn::Never) {

@@ -99,6 +99,13 @@ fn render_one(analysis: &Analysis, effective: &EffectiveConfig) -> String {
                     cx.table(&mut out, item, index, &[], 1);
                 }
             }
+            _ if effective.is_template => {
+                let origin = where_(Span::new(config.source, entry.key_range));
+                out.push_str(&format!(
+                    "\n# [{}]  # {origin}: ignored, a template's global tables never apply\n",
+                    entry.key
+                ));
+            }
             _ => {
                 out.push_str(&format!("\n[{}]\n", entry.key));
                 cx.plain_table(&mut out, &entry.value, entry.key.clone(), 1);
