@@ -183,9 +183,13 @@ pub fn compute(inputs: &Inputs, index: usize, deployment: &Deployment) -> Effect
             operator_settings(inputs, config)
         }
         DeploymentKind::Unknown => {
-            // A ConfigMap nothing in the inputs deploys is still a template when the origin
-            // says it was wrapped for one; without the deployment its environment is unknown.
-            effective.is_template = !matches!(config.origin, ConfigOrigin::File);
+            // A ConfigMap nothing in the inputs deploys is a template only under the chart's
+            // own key for one (as `rules::config::registration_template` decides); its
+            // environment is then unknown.
+            effective.is_template = matches!(
+                &config.origin,
+                ConfigOrigin::ConfigMap { key, .. } if key == "config.template.toml"
+            );
             Vec::new()
         }
     };
