@@ -82,6 +82,8 @@ fn exit_codes() {
             "volume.team-runner-cache.root=0:0:9999",
             EXAMPLE,
         ][..],
+        &["check", "--assume", "nonsense.key=1", EXAMPLE][..],
+        &["check", "--assume", "runner.version=17.0", EXAMPLE][..],
     ] {
         let output = run(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");

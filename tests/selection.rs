@@ -242,7 +242,7 @@ fn dot_file_with_a_tool_table_is_found_from_below() {
     .unwrap();
     std::fs::write(
         dir.join(".runner-doctor.toml"),
-        "[tool.runner-doctor]\nselect = [\"RD1\", \"pedantic\"]\nrunner-version = \"17.11\"\n[tool.runner-doctor.levels]\npedantic = \"error\"\n[tool.runner-doctor.assume]\n\"helper.user\" = \"1001\"\n",
+        "[tool.runner-doctor]\nselect = [\"RD1\", \"pedantic\"]\nrunner-version = \"17.11\"\n[tool.runner-doctor.levels]\npedantic = \"error\"\n[tool.runner-doctor.assume]\n\"image.helper.user\" = \"1001\"\n",
     )
     .unwrap();
     let out = run_in(&sub, &["check", "--format", "concise", "config.toml"]);

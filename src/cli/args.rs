@@ -418,6 +418,7 @@ impl ModelArgs {
                 .split_once('=')
                 .with_context(|| format!("`--assume {item}` is not KEY=VALUE"))?;
             let (key, value) = (key.trim(), value.trim());
+            check_assumption_key(key).map_err(|e| anyhow::anyhow!("`--assume {item}`: {e}"))?;
             if key.starts_with("volume.")
                 && key.ends_with(".root")
                 && runner_doctor::analysis::prediction::parse_root(value).is_none()
@@ -446,6 +447,37 @@ impl ModelArgs {
             assume,
             ..Settings::default()
         })
+    }
+}
+
+/// The assumptions `--assume` can override: the keys the model reads back (`Settings::assumed`).
+/// Others would be accepted and ignored, and the output would still show the default.
+const ASSUMABLE: &[&str] = &[
+    "chart.version",
+    "cluster.service_network",
+    "manager.namespace",
+    "node.apparmor",
+    "node.seccomp_unset",
+    "image.<image or container>.user",
+    "volume.<volume or claim>.root",
+];
+
+fn check_assumption_key(key: &str) -> Result<(), String> {
+    let patterned = |prefix: &str, suffix: &str| {
+        key.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+            .is_some_and(|middle| !middle.is_empty())
+    };
+    if ASSUMABLE.contains(&key) || patterned("image.", ".user") || patterned("volume.", ".root") {
+        return Ok(());
+    }
+    match key {
+        "runner.version" => Err("set it with `--runner-version`".into()),
+        "platform" => Err("set it with `--platform`".into()),
+        _ => Err(format!(
+            "`{key}` is not an assumption runner-doctor reads back; these are: {}",
+            ASSUMABLE.join(", ")
+        )),
     }
 }
 
