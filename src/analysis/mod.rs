@@ -65,6 +65,17 @@ impl Analysis {
     }
 }
 
+/// A cache the helper cannot create, with what it was found in (see
+/// [`Analysis::unwritable_caches`]).
+pub struct UnwritableCache<'a> {
+    pub prediction: &'a prediction::RunnerPrediction,
+    pub job: &'a prediction::JobPrediction,
+    pub job_pod: &'a crate::pod::JobPod,
+    pub access: &'a prediction::AccessView,
+    pub cache: &'a prediction::CacheAccess,
+    pub identity: &'a crate::access::Identity,
+}
+
 /// One `[[runners]]` entry of a config, with span helpers.
 #[derive(Clone, Copy, Debug)]
 pub struct RunnerRef<'a> {
@@ -192,6 +203,28 @@ impl Analysis {
                 crate::pod::Source::Config(key) if below => self.key_span(prediction.config, key),
                 _ => None,
             }
+        })
+    }
+
+    /// Each runner whose representative job's helper cannot create the cache directory: the
+    /// prediction, its job, the built pod, the cache verdict and the writer's identity. The
+    /// cache rule (RD402) reports these and `fix --manifests` remedies them.
+    pub fn unwritable_caches(&self) -> impl Iterator<Item = UnwritableCache<'_>> {
+        self.predictions.iter().filter_map(|prediction| {
+            let job = prediction.representative();
+            let (Ok(job_pod), Some(access)) = (&job.pod, &job.access) else {
+                return None;
+            };
+            let cache = access.cache.as_ref().filter(|c| !c.verdict.allowed)?;
+            let identity = access.identities.get(&cache.container)?;
+            Some(UnwritableCache {
+                prediction,
+                job,
+                job_pod,
+                access,
+                cache,
+                identity,
+            })
         })
     }
 

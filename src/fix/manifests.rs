@@ -85,18 +85,15 @@ fn targets(analysis: &Analysis) -> Vec<Target> {
         .max()
         .unwrap_or(0)
         .max(10);
-    for prediction in &analysis.predictions {
-        let job = prediction.representative();
-        let (Ok(job_pod), Some(access)) = (&job.pod, &job.access) else {
-            continue;
-        };
-        let Some(cache) = &access.cache else { continue };
-        if cache.verdict.allowed {
-            continue;
-        }
-        let Some(id) = access.identities.get(&cache.container) else {
-            continue;
-        };
+    for found in analysis.unwritable_caches() {
+        let crate::analysis::UnwritableCache {
+            prediction,
+            job,
+            job_pod,
+            access: _,
+            cache,
+            identity: id,
+        } = found;
         let pod = job.running_pod().unwrap_or(&job_pod.pod);
         let Some(spec) = pod.spec.as_ref() else {
             continue;

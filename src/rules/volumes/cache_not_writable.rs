@@ -83,18 +83,15 @@ declare_rule! {
 
 fn check(cx: &mut Context) {
     let analysis = cx.analysis;
-    for prediction in &analysis.predictions {
-        let job = prediction.representative();
-        let (Ok(job_pod), Some(access)) = (&job.pod, &job.access) else {
-            continue;
-        };
-        let Some(cache) = &access.cache else { continue };
-        if cache.verdict.allowed {
-            continue;
-        }
-        let Some(id) = access.identities.get(&cache.container) else {
-            continue;
-        };
+    for found in analysis.unwritable_caches() {
+        let crate::analysis::UnwritableCache {
+            prediction,
+            job: _,
+            job_pod,
+            access,
+            cache,
+            identity: id,
+        } = found;
         let volume_index = job_pod.pod.spec.as_ref().and_then(|s| {
             s.volumes
                 .as_ref()?
