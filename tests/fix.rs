@@ -228,8 +228,8 @@ fn fixes_on_fixtures_converge_reparse_and_silence_their_rule() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
     for code in [
-        "RD101", "RD102", "RD103", "RD104", "RD105", "RD106", "RD113", "RD115", "RD301", "RD404",
-        "RD601", "RD602", "RD605",
+        "RD101", "RD102", "RD103", "RD104", "RD105", "RD106", "RD108", "RD111", "RD113", "RD115",
+        "RD301", "RD404", "RD601", "RD602", "RD605",
     ] {
         assert!(
             applied_codes.contains(code),
@@ -340,6 +340,149 @@ fn a_retyped_value_that_loosens_security_needs_unsafe_fixes() {
     );
 }
 
+/// Fixes one fixture set with only `code` selected, unsafe fixes allowed: (fix titles, fixed
+/// texts by file name, codes still reported).
+fn fix_fixture(dir: &str, code: &str) -> (Vec<String>, Vec<(String, String)>, Vec<&'static str>) {
+    let base = Path::new(ROOT).join("tests/fixtures/fix").join(dir);
+    let files: Vec<(PathBuf, String)> = if base.is_dir() {
+        read_dir_inputs(&base)
+    } else {
+        vec![(base.clone(), std::fs::read_to_string(&base).unwrap())]
+    };
+    let settings = Settings {
+        select: vec![code.into()],
+        ..Settings::default()
+    };
+    let run = fix::fix(files, &settings, FixOptions { unsafe_fixes: true });
+    assert!(run.converged);
+    let titles = run.applied.iter().map(|a| a.title.clone()).collect();
+    let fixed = run
+        .files
+        .iter()
+        .map(|f| {
+            let name = f.path.file_name().unwrap().to_string_lossy().to_string();
+            (name, f.fixed.clone())
+        })
+        .collect();
+    let left = run.report.diagnostics.iter().map(|d| d.code).collect();
+    (titles, fixed, left)
+}
+
+#[test]
+fn refused_capabilities_leave_the_arrays_and_the_allowed_one_stays() {
+    let (titles, fixed, left) = fix_fixture("scc-refused-capabilities.toml", "RD301");
+    assert_eq!(titles, ["remove `CHOWN`, `NET_ADMIN`, `SYS_TIME`"]);
+    let text = &fixed[0].1;
+    assert!(
+        text.contains("    cap_add = [\"NET_BIND_SERVICE\"] # for the network tests\n"),
+        "{text}"
+    );
+    // The build container's array held only a refused capability: the key goes whole.
+    assert!(!text.contains("\n      add = "), "{text}");
+    assert!(text.starts_with("# The job pods ask"), "{text}");
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn a_service_account_whose_scc_admits_the_pods_is_set_unsafely() {
+    let (titles, fixed, left) = fix_fixture("scc-service-account", "RD301");
+    assert_eq!(
+        titles,
+        ["set `service_account = \"builder\"`: the job pods then run under SCC `anyuid`"]
+    );
+    let config = &fixed.iter().find(|(n, _)| n == "config.toml").unwrap().1;
+    assert!(
+        config.contains(
+            "    namespace = \"ci\"\n    service_account = \"builder\"\n    # builds need root\n"
+        ),
+        "{config}"
+    );
+    assert!(left.is_empty(), "{left:?}");
+    // Without --unsafe-fixes nothing is written: it loosens security.
+    let base = Path::new(ROOT).join("tests/fixtures/fix/scc-service-account");
+    let settings = Settings {
+        select: vec!["RD301".into()],
+        ..Settings::default()
+    };
+    let safe = fix::fix(read_dir_inputs(&base), &settings, FixOptions::default());
+    assert!(safe.applied.is_empty());
+    assert_eq!(safe.unsafe_remaining().len(), 1);
+}
+
+#[test]
+fn a_key_after_a_subtable_moves_to_its_table_with_its_comments() {
+    let path = PathBuf::from("config.toml");
+    let text = "concurrent = 2\n[[runners]]\n  [runners.kubernetes]\n    namespace = \"ci\"\n    [runners.kubernetes.node_selector]\n      os = \"linux\"\n    [runners.kubernetes.pod_security_context]\n      run_as_non_root = true\n\n    # build\n    cpu_limit = \"2\" # two cores\n  [runners.cache]\n";
+    let settings = Settings {
+        select: vec!["RD108".into()],
+        ..Settings::default()
+    };
+    let safe = fix::fix(
+        vec![(path.clone(), text.to_string())],
+        &settings,
+        FixOptions::default(),
+    );
+    assert!(safe.applied.is_empty(), "moving a key is unsafe");
+    let run = fix::fix(
+        vec![(path, text.to_string())],
+        &settings,
+        FixOptions { unsafe_fixes: true },
+    );
+    assert_eq!(
+        run.files[0].fixed,
+        "concurrent = 2\n[[runners]]\n  [runners.kubernetes]\n    namespace = \"ci\"\n    # build\n    cpu_limit = \"2\" # two cores\n    [runners.kubernetes.node_selector]\n      os = \"linux\"\n    [runners.kubernetes.pod_security_context]\n      run_as_non_root = true\n\n  [runners.cache]\n"
+    );
+    assert!(
+        run.report.diagnostics.is_empty(),
+        "{:?}",
+        run.report.diagnostics
+    );
+    // The table already has the key: no fix (it would be written twice).
+    let twice = "[[runners]]\n  [runners.kubernetes]\n    cpu_limit = \"1\"\n    [runners.kubernetes.pod_security_context]\n    cpu_limit = \"2\"\n";
+    let report = runner_doctor::check(
+        fix::load(&[PathBuf::from("c.toml")], &[twice.to_string()]),
+        settings,
+    );
+    assert_eq!(report.diagnostics.len(), 1);
+    assert!(report.diagnostics[0].fix.is_none());
+}
+
+#[test]
+fn a_pod_field_moves_from_the_chart_security_context_reindented() {
+    let path = PathBuf::from("values.yaml");
+    let text = "gitlabUrl: https://gitlab.example.com/\npodSecurityContext:\n    runAsUser: 100\nsecurityContext:\n  # the cache group\n  fsGroup: 999\n  runAsNonRoot: true\nrunners:\n  config: |\n    [[runners]]\n";
+    let settings = Settings {
+        select: vec!["RD111".into()],
+        ..Settings::default()
+    };
+    let run = fix::fix(
+        vec![(path, text.to_string())],
+        &settings,
+        FixOptions { unsafe_fixes: true },
+    );
+    assert_eq!(
+        run.files[0].fixed,
+        "gitlabUrl: https://gitlab.example.com/\npodSecurityContext:\n    runAsUser: 100\n    # the cache group\n    fsGroup: 999\nsecurityContext:\n  runAsNonRoot: true\nrunners:\n  config: |\n    [[runners]]\n"
+    );
+    assert!(
+        run.report.diagnostics.is_empty(),
+        "{:?}",
+        run.report.diagnostics
+    );
+    // The last field of `securityContext`: the key goes too (null would drop the chart's
+    // default container security context), and a new `podSecurityContext` follows.
+    let only = "securityContext:\n  fsGroup: 999\nrunners:\n  config: |\n    [[runners]]\n";
+    let run = fix::fix(
+        vec![(PathBuf::from("values.yaml"), only.to_string())],
+        &settings,
+        FixOptions { unsafe_fixes: true },
+    );
+    assert_eq!(
+        run.files[0].fixed,
+        "podSecurityContext:\n  fsGroup: 999\nrunners:\n  config: |\n    [[runners]]\n"
+    );
+}
+
 #[test]
 fn the_service_network_is_appended_safely_only_when_given() {
     let path = PathBuf::from("config.toml");
@@ -445,6 +588,48 @@ fn the_founding_case_is_fixed_and_its_cache_writable_after_the_prepare_job() {
 }
 
 #[test]
+fn the_s3_cache_patch_makes_the_founding_cache_writable_and_keeps_every_comment() {
+    let dir = Path::new(ROOT).join("examples/openshift-pvc-cache");
+    let files = read_dir_inputs(&dir);
+    let (paths, texts): (Vec<PathBuf>, Vec<String>) = files.iter().cloned().unzip();
+    let report = runner_doctor::check(fix::load(&paths, &texts), Settings::default());
+    assert!(report.diagnostics.iter().any(|d| d.code == "RD402"));
+    let changes = fix::manifests::cache_patch(&report.analysis).expect("a cache patch");
+    assert_eq!(changes.len(), 1);
+    let change = &changes[0];
+    assert!(change.path.ends_with("configmap.yaml"), "{:?}", change.path);
+    for line in change
+        .original
+        .lines()
+        .filter(|l| l.trim_start().starts_with('#'))
+    {
+        assert!(change.fixed.contains(line), "comment lost: {line}");
+    }
+    assert!(change.fixed.contains("        Type = \"s3\"\n        Shared = true\n        [runners.cache.s3]\n          ServerAddress = "));
+    assert!(change.fixed.contains("[[runners.kubernetes.volumes.empty_dir]]\n          name = \"team-runner-cache\"\n          mount_path = \"/cache\"\n"));
+    // No credential is written.
+    assert!(!change.fixed.contains("AccessKey") && !change.fixed.contains("SecretKey"));
+    let texts: Vec<String> = paths
+        .iter()
+        .zip(&texts)
+        .map(|(p, t)| {
+            if *p == change.path {
+                change.fixed.clone()
+            } else {
+                t.clone()
+            }
+        })
+        .collect();
+    let after = runner_doctor::check(fix::load(&paths, &texts), Settings::default());
+    let codes: Vec<&str> = after.diagnostics.iter().map(|d| d.code).collect();
+    assert!(!codes.contains(&"RD402"), "{codes:?}");
+    assert!(
+        !codes.iter().any(|c| c.starts_with("RD00") || *c == "RD101"),
+        "{codes:?}"
+    );
+}
+
+#[test]
 fn remediation_manifests_load_with_our_own_loaders() {
     let dir = example_copy("manifests");
     let (paths, texts): (Vec<_>, Vec<_>) = read_dir_inputs(&dir).into_iter().unzip();
@@ -466,6 +651,16 @@ fn remediation_manifests_load_with_our_own_loaders() {
         assert!(readme.contains(needle), "README lacks {needle}");
     }
     for manifest in &generated[1..] {
+        if manifest.file_name.ends_with(".patch") {
+            // A diff of the user's own file, not an input (directory walks skip `.patch`).
+            assert!(manifest.text.starts_with("--- "), "{}", manifest.text);
+            assert!(
+                manifest.text.contains("+        Type = \"s3\"\n"),
+                "{}",
+                manifest.text
+            );
+            continue;
+        }
         let inputs = fix::load(
             &[manifest.file_name.clone().into()],
             std::slice::from_ref(&manifest.text),

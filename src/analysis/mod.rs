@@ -166,6 +166,12 @@ impl Analysis {
         }
     }
 
+    /// Whether a variable of registration sets this config key over the file's value (so an
+    /// edit of the file's line would change nothing).
+    pub fn set_by_variable(&self, config: usize, key: &KeyPath) -> bool {
+        self.env_winner_span(config, key).is_some()
+    }
+
     /// The variable that wins over a config key at registration, by its span.
     fn env_winner_span(&self, config: usize, key: &KeyPath) -> Option<Span> {
         let effective = self.effective.get(config)?;

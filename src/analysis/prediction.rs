@@ -152,8 +152,20 @@ pub struct RunnerPrediction {
     pub platform_only_admission: Option<AdmissionOutcome>,
     /// Every SCC the requester or the job pods' ServiceAccount may use, in admission order.
     pub usable_sccs: Vec<UsableScc>,
+    /// When the representative job pod is refused: the other ServiceAccounts of the namespace
+    /// (ServiceAccounts and RBAC subjects of the inputs) under which the same pod would be
+    /// admitted, with the SCC that would admit it, by name.
+    pub admitting_service_accounts: Vec<AdmittingServiceAccount>,
     /// Assumptions every job of this runner shares.
     pub assumptions: Vec<Assumption>,
+}
+
+/// A ServiceAccount whose SCC grants admit a job pod that its own ServiceAccount cannot run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdmittingServiceAccount {
+    pub name: String,
+    /// The SCC that admits the pod under it.
+    pub scc: String,
 }
 
 /// An SCC that admission may try for the job pods, and through whom.
@@ -513,6 +525,22 @@ fn predict_runner(
         })
         .unwrap_or_default();
 
+    let admitting_service_accounts = match (cluster_cx, jobs[0].pod.as_ref(), &jobs[0].admission) {
+        (Some(cx), Ok(job_pod), Some(outcome)) if !outcome.allowed() => {
+            namespace_service_accounts(cluster, &namespace)
+                .into_iter()
+                .filter(|name| *name != service_account)
+                .filter_map(|name| {
+                    let mut pod = job_pod.pod.clone();
+                    pod.spec.as_mut()?.service_account_name = Some(name.clone());
+                    let scc = context.admit(&pod, cx).scc()?.to_string();
+                    Some(AdmittingServiceAccount { name, scc })
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+
     // Counterfactual: the same pod with nothing but the platform's SCCs and default RBAC.
     let platform_only_admission = match (platform_cx, jobs[0].pod.as_ref()) {
         (Some(defaults), Ok(job_pod)) => Some(context.admit(&job_pod.pod, defaults)),
@@ -529,8 +557,47 @@ fn predict_runner(
         jobs,
         platform_only_admission,
         usable_sccs,
+        admitting_service_accounts,
         assumptions,
     }
+}
+
+/// The ServiceAccounts of a namespace that the inputs name: ServiceAccount objects, and the
+/// ServiceAccount subjects of RoleBindings and ClusterRoleBindings (a grant of `use` on an SCC
+/// is often all a cluster dump shows of one). Sorted, without repeats.
+fn namespace_service_accounts(
+    cluster: &crate::model::cluster::Cluster,
+    namespace: &str,
+) -> Vec<String> {
+    let mut names: Vec<String> = cluster
+        .service_accounts()
+        .filter(|(o, _)| o.namespace() == Some(namespace))
+        .map(|(o, _)| o.name().to_string())
+        .collect();
+    let subjects = cluster
+        .role_bindings()
+        .flat_map(|(o, b)| {
+            let binding_ns = o.namespace().map(str::to_string);
+            b.subjects
+                .iter()
+                .flatten()
+                .map(move |s| (s, binding_ns.clone()))
+        })
+        .chain(
+            cluster
+                .cluster_role_bindings()
+                .flat_map(|(_, b)| b.subjects.iter().flatten().map(|s| (s, None))),
+        );
+    for (subject, binding_ns) in subjects {
+        // A RoleBinding's ServiceAccount subject without a namespace is in the binding's own.
+        let ns = subject.namespace.clone().or(binding_ns);
+        if subject.kind == "ServiceAccount" && ns.as_deref() == Some(namespace) {
+            names.push(subject.name.clone());
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// The Helm release's namespace, which the values do not hold: `--assume manager.namespace`,

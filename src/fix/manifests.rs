@@ -11,6 +11,10 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::analysis::Analysis;
+use crate::diagnostic::Edit;
+use crate::fix::text;
+use crate::source::TextRange;
+use crate::source::tree::Seg;
 
 /// One generated file, relative to the output directory.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,6 +26,9 @@ pub struct Manifest {
 /// What the manifests are generated from: one runner whose cache volume is not writable.
 #[derive(Clone, Debug)]
 struct Target {
+    /// The config and `[[runners]]` entry the runner comes from.
+    config: usize,
+    runner: usize,
     namespace: String,
     /// The job pod's volume name (the `--assume volume.NAME.root` key uses it).
     volume: String,
@@ -47,19 +54,38 @@ pub fn remediation(analysis: &Analysis) -> Vec<Manifest> {
     let Some(t) = targets.first() else {
         return Vec::new();
     };
+    let patch = cache_patch_for(analysis, t)
+        .map(|changes| {
+            changes
+                .iter()
+                .map(|c| {
+                    let name = c.path.display().to_string();
+                    let name = name.strip_prefix("./").unwrap_or(&name).to_string();
+                    super::diff::unified(&name, &c.display_original, &c.display_fixed)
+                })
+                .collect::<String>()
+        })
+        .filter(|p| !p.is_empty());
+    let cache_config = match patch {
+        Some(text) => Manifest {
+            file_name: "1-runner-cache.patch".into(),
+            text,
+        },
+        None => Manifest {
+            file_name: "1-runner-cache.toml.snippet".into(),
+            text: s3_cache_config(t),
+        },
+    };
     vec![
         Manifest {
             file_name: "README.md".into(),
-            text: readme(t, targets.len()),
+            text: readme(t, targets.len(), &cache_config.file_name),
         },
         Manifest {
             file_name: "1-object-bucket-claim.yaml".into(),
             text: object_bucket_claim(t),
         },
-        Manifest {
-            file_name: "1-runner-cache.toml.snippet".into(),
-            text: s3_cache_config(t),
-        },
+        cache_config,
         Manifest {
             file_name: "2-prepare-cache-volume.yaml".into(),
             text: prepare_job(t),
@@ -127,6 +153,8 @@ fn targets(analysis: &Analysis) -> Vec<Target> {
             .as_ref()
             .and_then(|s| s.security_context.as_ref()?.fs_group);
         out.push(Target {
+            config: prediction.config,
+            runner: prediction.runner,
             namespace: prediction.namespace.clone(),
             volume: cache.volume.clone(),
             claim,
@@ -152,7 +180,7 @@ fn q(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
 }
 
-fn readme(t: &Target, count: usize) -> String {
+fn readme(t: &Target, count: usize, cache_config: &str) -> String {
     let mut s = String::new();
     let groups: Vec<String> = t.groups.iter().map(i64::to_string).collect();
     let _ = writeln!(s, "# Remediation: the job cache on PVC `{}`\n", t.claim);
@@ -184,26 +212,47 @@ fn readme(t: &Target, count: usize) -> String {
     );
     let _ = writeln!(
         s,
-        "## 1. A distributed cache (`1-object-bucket-claim.yaml`, `1-runner-cache.toml.snippet`)\n\n\
+        "## 1. A distributed cache (`1-object-bucket-claim.yaml`, `{cache_config}`)\n\n\
          An ObjectBucketClaim (OpenShift Data Foundation) gives the runners an S3 bucket; the \
-         runner uploads and downloads cache archives over HTTPS, so no volume, owner or mode is \
-         involved, and every runner pod on every node shares one cache.\n\n\
+         runner uploads and downloads cache archives over HTTPS, so every runner pod on every \
+         node shares one cache and no shared volume's owner or mode is involved.\n\n\
          - Apply the claim: `oc apply -f 1-object-bucket-claim.yaml`. ODF creates a ConfigMap \
          and a Secret named `gitlab-runner-cache` in `{ns}` (`BUCKET_HOST`, `BUCKET_NAME`; \
          `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`).\n\
-         - Replace `[runners.cache]` with `1-runner-cache.toml.snippet`, filling `ServerAddress` and \
-         `BucketName` from that ConfigMap. Keep credentials out of the config: with the \
-         Operator, set the `Runner`'s `spec.cacheType: s3`, `spec.s3.server`, `spec.s3.bucket` \
-         and `spec.s3.credentials` to a Secret with keys `accesskey` and `secretkey` copied from \
-         the bucket's Secret; with the Helm chart, `runners.cache.secretName`.\n\
-         - Remove the PVC volume at `{mp}` from `[runners.kubernetes.volumes]`, and the \
+         - {apply}\n\
+         - Keep credentials out of the config: with the Operator, set the `Runner`'s \
+         `spec.cacheType: s3`, `spec.s3.server`, `spec.s3.bucket` and `spec.s3.credentials` to a \
+         Secret with keys `accesskey` and `secretkey` copied from the bucket's Secret; with the \
+         Helm chart, `runners.cache.secretName`.\n\
+         - The helper still writes each `cache.zip` under `cache_dir` before uploading it, so \
+         `{mp}` stays a volume, but a per-pod emptyDir instead of PVC `{claim}`: kubelet creates \
+         an emptyDir world-writable, so the helper's arbitrary uid can write it. Then drop the \
          `chmod 777` from the pipeline.\n\n\
          Trade-offs: needs ODF's object service (NooBaa) or another S3 endpoint; archives \
          travel over the network (slower than a local volume for large caches); the bucket \
          needs a lifecycle rule to expire old archives. It is what GitLab recommends for \
          Kubernetes runners.\n",
         ns = t.namespace,
-        mp = t.mount_path
+        mp = t.mount_path,
+        claim = t.claim,
+        apply = if cache_config.ends_with(".patch") {
+            format!(
+                "Apply `{cache_config}` in the directory runner-doctor ran in (`git apply` or \
+                 `patch -p1`; `-p0` for absolute paths): it turns `[runners.cache]` into an S3 \
+                 cache of that bucket and the PVC volume at `{}` into an emptyDir, keeping every \
+                 comment. Check `ServerAddress` and `BucketName` against that ConfigMap. A \
+                 patch whose context holds a masked secret does not apply: make the same change \
+                 by hand then.",
+                t.mount_path
+            )
+        } else {
+            format!(
+                "Replace `[runners.cache]` with `{cache_config}`, filling `ServerAddress` and \
+                 `BucketName` from that ConfigMap, and turn the PVC volume at `{}` into an \
+                 `[[runners.kubernetes.volumes.empty_dir]]`.",
+                t.mount_path
+            )
+        }
     );
     let _ = writeln!(
         s,
@@ -298,6 +347,165 @@ fn s3_cache_config(t: &Target) -> String {
         ns = t.namespace,
         bucket = crate::fix::text::toml_string(&bucket_name(t)),
     )
+}
+
+/// Option 1's change of the first runner's config (see [`remediation`]) as it would leave the
+/// input files; `None` when there is nothing to remedy or the change cannot be made as edits.
+pub fn cache_patch(analysis: &Analysis) -> Option<Vec<super::FileChange>> {
+    cache_patch_for(analysis, targets(analysis).first()?)
+}
+
+fn cache_patch_for(analysis: &Analysis, t: &Target) -> Option<Vec<super::FileChange>> {
+    super::preview(&analysis.inputs.sources, s3_cache_edits(analysis, t)?)
+}
+
+/// The edits of option 1 in the runner's own config: `[runners.cache]` becomes an S3 cache of
+/// the claimed bucket (never with credentials), and the PVC volume at the cache mount becomes an
+/// emptyDir, since the helper still stages `cache.zip` under `cache_dir` with a distributed
+/// cache (reference gitlab-runner-k8s.md §1.3) and kubelet creates an emptyDir with mode 0777
+/// (k8s-volume-permissions.md). `None` when the config does not write these tables under
+/// headers of their own (inline tables): the snippet is given instead.
+fn s3_cache_edits(analysis: &Analysis, t: &Target) -> Option<Vec<Edit>> {
+    let config = analysis.inputs.configs.get(t.config)?;
+    let text = &analysis.inputs.sources.get(config.source).text;
+    let runner_start = config
+        .root
+        .at(&[Seg::Key("runners"), Seg::Index(t.runner)])?
+        .range
+        .start as usize;
+    let headers = runner_headers(text, runner_start);
+    let (runner_line, _, _) = headers.first()?.clone();
+    let column = |offset: usize| {
+        let line = &text[offset..];
+        line.len() - line.trim_start_matches([' ', '\t']).len()
+    };
+    let mut edits = Vec::new();
+    let source = config.source;
+
+    // The volume: the pvc entry for the claim, under its own header.
+    let pvcs: Vec<&(usize, usize, String)> = headers
+        .iter()
+        .filter(|(_, _, n)| n == "runners.kubernetes.volumes.pvc")
+        .collect();
+    let volumes = config.root.at(&[
+        Seg::Key("runners"),
+        Seg::Index(t.runner),
+        Seg::Key("kubernetes"),
+        Seg::Key("volumes"),
+        Seg::Key("pvc"),
+    ])?;
+    let index = volumes
+        .items()
+        .iter()
+        .position(|v| v.get("name").and_then(|n| n.as_str()) == Some(t.claim.as_str()))?;
+    let (pvc_line, pvc_line_end, _) = pvcs.get(index)?;
+    if volumes.items().len() != pvcs.len() {
+        return None; // some written inline: the headers do not line up with the entries
+    }
+    let header = &text[*pvc_line..*pvc_line_end];
+    let open = pvc_line + header.find("[[")?;
+    let close = pvc_line + header.find("]]")? + 2;
+    edits.push(text::edit(
+        source,
+        TextRange::new(open, close),
+        "[[runners.kubernetes.volumes.empty_dir]]",
+    ));
+    let volume = &volumes.items()[index];
+    for key in ["read_only", "mount_propagation"] {
+        if let Some(entry) = volume.entry(key) {
+            let range = text::remove_entry(text, entry.key_range.cover(entry.value.range));
+            edits.push(text::edit(source, range, ""));
+        }
+    }
+
+    // The cache table: its body (and subtables) replaced, comments kept; or a new table.
+    let bucket = text::toml_string(&bucket_name(t));
+    // Keys at `indent`; the subtable's header there too, and its keys one step further.
+    let body = |indent: usize| {
+        let (i, j) = (" ".repeat(indent), " ".repeat(indent + 2));
+        format!(
+            "{i}Type = \"s3\"\n{i}Shared = true\n{i}[runners.cache.s3]\n\
+             {j}ServerAddress = \"s3.openshift-storage.svc\"\n{j}BucketName = {bucket}\n\
+             {j}AuthenticationType = \"access-key\"\n"
+        )
+    };
+    match headers.iter().position(|(_, _, n)| n == "runners.cache") {
+        Some(at) => {
+            let (line, line_end, _) = &headers[at];
+            let end = headers[at + 1..]
+                .iter()
+                .find(|(_, _, n)| !n.starts_with("runners.cache."))
+                .map_or_else(|| runner_end(text, &headers), |(l, _, _)| *l);
+            let indent = column(*line);
+            let mut offset = (*line_end + 1).min(text.len());
+            let body_start = offset;
+            for piece in text[body_start..end].split_inclusive('\n') {
+                if !piece.trim_start().starts_with('#') && !piece.trim().is_empty() {
+                    edits.push(text::edit(
+                        source,
+                        TextRange::new(offset, offset + piece.len()),
+                        "",
+                    ));
+                }
+                offset += piece.len();
+            }
+            edits.push(text::edit(
+                source,
+                TextRange::new(body_start, body_start),
+                body(indent + 2),
+            ));
+        }
+        None => {
+            // Before the entry's first subtable, at that subtable's indentation.
+            let (at, indent) = match headers.get(1) {
+                Some((line, _, _)) => (*line, column(*line)),
+                None => (runner_end(text, &headers), column(runner_line) + 2),
+            };
+            let table = format!(
+                "{}[runners.cache]\n{}",
+                " ".repeat(indent),
+                body(indent + 2)
+            );
+            edits.push(text::edit(source, TextRange::new(at, at), table));
+        }
+    }
+    Some(edits)
+}
+
+/// The header lines of one `[[runners]]` entry, its own first: (line start, line end before
+/// the newline, dotted name), up to the next `[[runners]]`.
+fn runner_headers(text: &str, runner_start: usize) -> Vec<(usize, usize, String)> {
+    let mut offset = text[..runner_start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let mut out = Vec::new();
+    for line in text[offset..].split_inclusive('\n') {
+        if let Some(name) = crate::source::toml::header_name(line) {
+            if name == "runners" && !out.is_empty() {
+                break;
+            }
+            out.push((
+                offset,
+                offset + line.trim_end_matches(['\n', '\r']).len(),
+                name,
+            ));
+        }
+        offset += line.len();
+    }
+    out
+}
+
+/// Where the entry whose headers these are ends: the next `[[runners]]` line, or the text's end.
+fn runner_end(text: &str, headers: &[(usize, usize, String)]) -> usize {
+    let after = headers.last().map_or(0, |(_, end, _)| *end);
+    let mut offset = after;
+    for line in text[after..].split_inclusive('\n') {
+        if crate::source::toml::header_name(line).as_deref() == Some("runners") {
+            return offset;
+        }
+        offset += line.len();
+    }
+    text.len()
 }
 
 fn prepare_job(t: &Target) -> String {

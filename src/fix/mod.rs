@@ -273,6 +273,60 @@ pub fn load(paths: &[PathBuf], texts: &[String]) -> Inputs {
     inputs
 }
 
+/// What a set of edits would make of the input files, without applying them: for remediation
+/// that is shown as a patch rather than applied (the distributed-cache option of
+/// [`manifests`]). Each changed host file comes with its raw and masked texts, before and after.
+/// `None` when an edit cannot be mapped exactly into its host file, or two edits overlap.
+pub fn preview(sources: &Sources, edits: Vec<crate::diagnostic::Edit>) -> Option<Vec<FileChange>> {
+    let files: Vec<&crate::source::SourceFile> = sources
+        .iter()
+        .filter(|s| matches!(s.origin, Origin::File))
+        .collect();
+    let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
+    let fix = Fix {
+        title: String::new(),
+        edits,
+        applicability: Applicability::DisplayOnly,
+    };
+    let mut host = host_edits(sources, &paths, &fix)?;
+    for (i, (file, range, _)) in host.iter().enumerate() {
+        if host[i + 1..]
+            .iter()
+            .any(|(f, r, _)| f == file && overlaps(*r, *range))
+        {
+            return None;
+        }
+    }
+    host.sort_by_key(|(f, r, _)| (*f, std::cmp::Reverse((r.start, r.end))));
+    let mut out: Vec<FileChange> = Vec::new();
+    for (index, file) in files.iter().enumerate() {
+        let mine: Vec<&(usize, TextRange, String)> =
+            host.iter().filter(|(f, _, _)| *f == index).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let display_original = file.display_text().into_owned();
+        if display_original.len() != file.text.len() {
+            return None; // masking moved offsets (a cut character): no faithful display
+        }
+        let mut fixed = file.text.clone();
+        let mut display_fixed = display_original.clone();
+        for (_, range, replacement) in mine {
+            fixed.replace_range(range.as_range(), replacement);
+            // Masking keeps every byte offset, so the same ranges hold in the masked text.
+            display_fixed.replace_range(range.as_range(), replacement);
+        }
+        out.push(FileChange {
+            path: file.path.clone(),
+            original: file.text.clone(),
+            fixed,
+            display_original,
+            display_fixed,
+        });
+    }
+    Some(out)
+}
+
 /// Whether two edit ranges conflict: they intersect, or two insertions land on one offset
 /// (their order would be a guess), or an insertion lands strictly inside a replaced range.
 fn overlaps(a: TextRange, b: TextRange) -> bool {

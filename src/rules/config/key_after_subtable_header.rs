@@ -1,4 +1,9 @@
+use crate::diagnostic::{Applicability, Fix};
+use crate::model::load::ConfigDoc;
+use crate::model::schema::PathStep;
 use crate::rules::{Context, declare_rule};
+use crate::source::TextRange;
+use crate::source::tree::Seg;
 
 declare_rule! {
     /// ## What it does
@@ -33,13 +38,21 @@ declare_rule! {
     ///       run_as_non_root = true
     /// ```
     ///
+    /// ## Fix safety
+    /// The fix moves the key, with the comment lines directly above it, to the end of the keys
+    /// of the table it belongs to, keeping its text and indentation. It is unsafe: the setting
+    /// then starts to apply, which is what it was written for but changes the job pods (a
+    /// `privileged = true` moved this way makes them privileged). There is no fix when that
+    /// table already has the key, or when the table has no header of its own to move it under
+    /// (it is only implied by a dotted header or an inline table).
+    ///
     /// ## References
     /// - [TOML 1.0: tables](https://toml.io/en/v1.0.0#table)
     pub static KEY_AFTER_SUBTABLE_HEADER = {
         code: "RD108",
         name: "key-after-subtable-header",
         group: Correctness,
-        fix: None,
+        fix: Sometimes,
     }
 }
 
@@ -49,16 +62,17 @@ fn check(cx: &mut Context) {
     for (config, issue) in super::schema_issues(&cx.analysis.inputs.configs) {
         let text = &sources.get(config.source).text;
         if let Some(m) = super::misplaced_after_header(config, text, &issue) {
-            let crate::model::schema::SchemaIssue::Unknown { key, .. } = issue else {
+            let crate::model::schema::SchemaIssue::Unknown { key, path, .. } = issue else {
                 continue;
             };
             let header = text[m.header_span.range.as_range()].to_string();
-            found.push((m, header, key));
+            let fix = move_to_home(config, text, &m, &key, &path);
+            found.push((m, header, key, fix));
         }
     }
-    for (m, header, key) in found {
+    for (m, header, key, fix) in found {
         let home = super::table_name(m.home.path);
-        cx.report(
+        let diagnostic = cx.report(
             Some(m.key_span),
             format!(
                 "`{key}` follows the `{header}` header, so TOML puts it in that table, not in {home}; GitLab Runner ignores it there"
@@ -72,5 +86,84 @@ fn check(cx: &mut Context) {
         .help(format!(
             "move `{key}` above the `{header}` header, among the keys of {home}"
         ));
+        if let Some(fix) = fix {
+            diagnostic.fix(fix);
+        }
     }
+}
+
+/// Moves the misplaced entry (its lines, with the comment lines right above it) to the end of
+/// the keys of its home table: after the home table's last key-value line that precedes the
+/// subtable, or right after the home table's header when it has none.
+fn move_to_home(
+    config: &ConfigDoc,
+    text: &str,
+    misplaced: &super::Misplaced,
+    key: &str,
+    path: &[PathStep],
+) -> Option<Fix> {
+    let home_path = home_steps(path, misplaced.home.path)?;
+    let segs: Vec<Seg<'_>> = home_path.iter().map(PathStep::as_seg).collect();
+    let home = config.root.at(&segs)?;
+    if home.entry(key).is_some() {
+        return None; // moving it would write the key twice
+    }
+    let subtable_header = misplaced.header_span.range.start as usize;
+    // The home table's body starts after its own header (the nearest one above the subtable
+    // with the home table's name), or at the top of the text for the top level.
+    let body_start = if misplaced.home.path.is_empty() {
+        0
+    } else {
+        crate::fix::text::header_line_end_before(text, subtable_header, misplaced.home.path)?
+    };
+    let (insert_at, _) = crate::fix::text::table_insertion(text, home, body_start, subtable_header);
+    let (_, entry) = super::key_spans(config, path)?;
+    let block = crate::fix::text::entry_lines(text, entry.range)?;
+    if (block.start as usize) < insert_at {
+        return None;
+    }
+    let mut moved = text[block.as_range()].to_string();
+    if !moved.ends_with('\n') {
+        moved.push('\n');
+    }
+    // At the very end of a text without a final newline, keep the text's last line ending.
+    let removed = if block.end as usize == text.len() && !text.ends_with('\n') && block.start > 0 {
+        TextRange::new(block.start as usize - 1, block.end as usize)
+    } else {
+        block
+    };
+    let source = config.source;
+    Some(Fix {
+        title: format!(
+            "move `{key}` into {}",
+            super::table_name(misplaced.home.path)
+        ),
+        edits: vec![
+            crate::fix::text::edit(source, TextRange::new(insert_at, insert_at), moved),
+            crate::fix::text::edit(source, removed, ""),
+        ],
+        applicability: Applicability::Unsafe,
+    })
+}
+
+/// The path steps of the home table: the issue's path cut after the key that names it (with
+/// the index of an array-of-tables entry such as `[[runners]]`).
+fn home_steps(path: &[PathStep], home: &str) -> Option<Vec<PathStep>> {
+    let wanted = if home.is_empty() {
+        0
+    } else {
+        home.split('.').count()
+    };
+    let mut keys = 0;
+    let mut out = Vec::new();
+    for step in path {
+        if let PathStep::Key(_) = step {
+            if keys == wanted {
+                break;
+            }
+            keys += 1;
+        }
+        out.push(step.clone());
+    }
+    (keys == wanted).then_some(out)
 }
