@@ -137,4 +137,89 @@ impl Diagnostic {
         self.fix = Some(fix);
         self
     }
+
+    /// Shortens every overlong `quoted` name or value in the finding's texts, so that a
+    /// megabyte key in someone's file gives a line of output, not a megabyte in every format.
+    pub fn shorten_quotes(&mut self) {
+        self.message = shorten_quotes(&self.message);
+        if let Some(label) = &mut self.primary_label {
+            *label = shorten_quotes(label);
+        }
+        for label in &mut self.labels {
+            label.message = shorten_quotes(&label.message);
+        }
+        for note in &mut self.notes {
+            *note = shorten_quotes(note);
+        }
+        if let Some(help) = &mut self.help {
+            *help = shorten_quotes(help);
+        }
+        if let Some(fix) = &mut self.fix {
+            fix.title = shorten_quotes(&fix.title);
+        }
+    }
+}
+
+/// Longest text between backticks a finding shows whole; longer ones keep their start.
+pub const MAX_QUOTE: usize = 120;
+
+/// `text` with each backtick-quoted part longer than [`MAX_QUOTE`] bytes cut to its first
+/// characters, an ellipsis and its length. Text outside backticks is kept (rules write it).
+pub fn shorten_quotes(text: &str) -> String {
+    if text.len() <= MAX_QUOTE {
+        return text.to_string();
+    }
+    let parts: Vec<&str> = text.split('`').collect();
+    let mut out = String::with_capacity(text.len().min(8 * MAX_QUOTE));
+    let mut after_close = None;
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if let Some(len) = after_close.take() {
+            out.push_str(&format!(" ({len} bytes)"));
+        }
+        // Odd parts lie between a backtick and its closing one (an unpaired last backtick
+        // leaves its tail as it is).
+        let quoted = i % 2 == 1 && i + 1 < parts.len();
+        if quoted && part.len() > MAX_QUOTE {
+            let mut cut = 48;
+            while !part.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            out.push_str(&part[..cut]);
+            out.push('…');
+            after_close = Some(part.len());
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_quotes_keep_their_start_and_say_their_length() {
+        let key = "k".repeat(1000);
+        let text = format!("unknown key `{key}` in `[runners]`; did you mean `name`?");
+        assert_eq!(
+            shorten_quotes(&text),
+            format!(
+                "unknown key `{}…` (1000 bytes) in `[runners]`; did you mean `name`?",
+                "k".repeat(48)
+            )
+        );
+        assert_eq!(shorten_quotes("a `b` c"), "a `b` c");
+        // Multi-byte characters are never cut in the middle; an unpaired backtick is kept.
+        let wide = format!("`{}` and `{}", "é".repeat(100), "t".repeat(200));
+        let short = shorten_quotes(&wide);
+        assert!(
+            short.starts_with(&format!("`{}…` (200 bytes) and `t", "é".repeat(24))),
+            "{short}"
+        );
+        assert!(short.ends_with(&"t".repeat(200)));
+    }
 }

@@ -74,6 +74,9 @@ pub fn check(inputs: Inputs, settings: Settings) -> Report {
     let unused = suppress::apply(&analysis.inputs.sources, &mut diagnostics, &ran);
     diagnostics.extend(rules::unused_suppressions(&analysis, &unused));
     fix::downgrade_inexact(&analysis.inputs.sources, &mut diagnostics);
+    for d in &mut diagnostics {
+        d.shorten_quotes();
+    }
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| d.primary.map(|s| analysis.inputs.sources.to_host(s).0);
         key(a).cmp(&key(b)).then(a.code.cmp(b.code))

@@ -397,3 +397,37 @@ fn garbage_never_panics() {
         }
     }
 }
+
+#[test]
+fn a_megabyte_key_is_named_briefly_in_every_format() {
+    let dir = scratch("huge_key");
+    let config = |key: &str| {
+        format!("[[runners]]\n  executor = \"kubernetes\"\n  [runners.kubernetes]\n    {key} = 1\n")
+    };
+    let small = dir.join("small.toml");
+    let huge = dir.join("huge.toml");
+    std::fs::write(&small, config(&"k".repeat(10))).unwrap();
+    std::fs::write(&huge, config(&"k".repeat(1 << 20))).unwrap();
+    for format in ["human", "concise", "json", "sarif", "gitlab", "junit"] {
+        let out = |file: &Path| check_args(&["check", "--format", format, file.to_str().unwrap()]);
+        let (small_out, huge_out) = (out(&small), out(&huge));
+        // The key is shown by its start and its length, and nothing else grows with it.
+        assert!(
+            huge_out.len() < small_out.len() + 16 * 1024,
+            "{format}: {} bytes against {} for a short key",
+            huge_out.len(),
+            small_out.len()
+        );
+        assert!(
+            huge_out.contains(&"k".repeat(48)),
+            "{format}: the key is not named"
+        );
+    }
+    assert_has(
+        &check_args(&["check", huge.to_str().unwrap()]),
+        &[
+            "…` (1048576 bytes) in `[runners.kubernetes]`",
+            "huge.toml:4:5",
+        ],
+    );
+}

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use crate::Report;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::render::Secrets;
 use crate::source::{SourceId, Span, TextRange};
 
@@ -41,6 +41,9 @@ fn masked(d: &Diagnostic, secrets: &Secrets) -> Diagnostic {
         *note = secrets.mask(note);
     }
     d.help = d.help.map(|h| secrets.mask(&h));
+    if let Some(fix) = &mut d.fix {
+        fix.title = secrets.mask(&fix.title);
+    }
     d
 }
 
@@ -123,6 +126,19 @@ fn render_one(report: &Report, d: &Diagnostic, renderer: &Renderer) -> String {
     }
     if let Some(help) = &d.help {
         group = group.element(Level::HELP.message(help.as_str()));
+    }
+    if let Some(fix) = &d.fix
+        && !fix.edits.is_empty()
+    {
+        // Which command applies it, so that a reader of `check` knows what `fix` would do.
+        let how = match fix.applicability {
+            Applicability::Safe => "`runner-doctor fix` applies this",
+            Applicability::Unsafe => {
+                "`runner-doctor fix --unsafe-fixes` applies this (it changes behaviour: review it)"
+            }
+            Applicability::DisplayOnly => "suggested, never applied automatically",
+        };
+        group = group.element(Level::HELP.message(format!("{how}: {}", fix.title)));
     }
     renderer.render(&[group])
 }

@@ -79,7 +79,7 @@ pub fn render(report: &Report) -> String {
                 message: secrets.mask(&d.message),
                 snippet: located
                     .as_ref()
-                    .map(|(host, file, _)| file.display_slice(host.range)),
+                    .map(|(host, file, _)| super::excerpt(file.display_slice(host.range))),
                 location: located.map(|(_, _, location)| location),
                 labels: d
                     .labels

@@ -222,6 +222,23 @@ fn normalise(path: &Path) -> PathBuf {
     out
 }
 
+/// Longest source excerpt a machine-readable format carries for one finding, in bytes.
+pub const MAX_EXCERPT: usize = 4096;
+
+/// `text` cut to [`MAX_EXCERPT`] bytes at a character boundary, with an ellipsis when cut: a
+/// finding on a megabyte value points at it without copying it into every report.
+pub(crate) fn excerpt(mut text: String) -> String {
+    if text.len() > MAX_EXCERPT {
+        let mut cut = MAX_EXCERPT;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

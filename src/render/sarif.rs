@@ -309,7 +309,7 @@ fn physical(sources: &Sources, secrets: &Secrets, span: Span, root: &Path) -> Ph
             end_line: at.end_line,
             end_column: at.end_column,
             snippet: (!first_line.is_empty()).then(|| Text {
-                text: secrets.mask(first_line),
+                text: super::excerpt(secrets.mask(first_line)),
             }),
         },
     }

@@ -134,10 +134,7 @@ fn move_to_home(
     };
     let source = config.source;
     Some(Fix {
-        title: format!(
-            "move `{key}` into {}",
-            super::table_name(misplaced.home.path)
-        ),
+        title: format!("move `{key}` to {}", super::table_name(misplaced.home.path)),
         edits: vec![
             crate::fix::text::edit(source, TextRange::new(insert_at, insert_at), moved),
             crate::fix::text::edit(source, removed, ""),
