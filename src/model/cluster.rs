@@ -26,28 +26,29 @@ pub struct ClusterObject {
 
 /// The kinds of object the model understands.
 #[derive(Clone, Debug)]
-#[allow(clippy::large_enum_variant)]
+// The typed objects are boxed: k8s-openapi's structs are kilobytes each (a PersistentVolume
+// spec holds every volume source inline), and a dump holds tens of thousands of objects.
 pub enum ObjectKind {
-    Namespace(Namespace),
-    ServiceAccount(ServiceAccount),
+    Namespace(Box<Namespace>),
+    ServiceAccount(Box<ServiceAccount>),
     Scc(Box<SecurityContextConstraints>),
-    Role(Role),
-    ClusterRole(ClusterRole),
-    RoleBinding(RoleBinding),
-    ClusterRoleBinding(ClusterRoleBinding),
-    Pvc(PersistentVolumeClaim),
-    Pv(PersistentVolume),
-    StorageClass(StorageClass),
-    CsiDriver(CSIDriver),
+    Role(Box<Role>),
+    ClusterRole(Box<ClusterRole>),
+    RoleBinding(Box<RoleBinding>),
+    ClusterRoleBinding(Box<ClusterRoleBinding>),
+    Pvc(Box<PersistentVolumeClaim>),
+    Pv(Box<PersistentVolume>),
+    StorageClass(Box<StorageClass>),
+    CsiDriver(Box<CSIDriver>),
     Pod(Box<Pod>),
-    ConfigMap(ConfigMap),
+    ConfigMap(Box<ConfigMap>),
     /// A Secret's name, namespace, type and data keys: never its values.
-    Secret(SecretRef),
+    Secret(Box<SecretRef>),
     /// The GitLab Runner Operator's `Runner` resource.
     Runner(Box<OperatorRunner>),
     /// A namespace's ResourceQuota and LimitRange: what the job pods may request and use.
-    ResourceQuota(ResourceQuota),
-    LimitRange(LimitRange),
+    ResourceQuota(Box<ResourceQuota>),
+    LimitRange(Box<LimitRange>),
     /// Any other kind: kept so that workloads and unknown kinds can be reported on.
     Other {
         api_version: String,

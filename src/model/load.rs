@@ -144,6 +144,16 @@ impl Inputs {
     }
 
     fn add_text_inner(&mut self, path: PathBuf, text: String) {
+        // Text that reads as YAML is parsed as YAML first: the TOML parser, given a large YAML
+        // file, collects an error per line and takes tens of times the file's size in memory.
+        let early_yaml = (!looks_like_toml(&text)).then(|| yaml::parse(&text));
+        if let Some(stream) = &early_yaml
+            && yaml_holds_collections(stream)
+        {
+            let Some(stream) = early_yaml else { return };
+            self.add_yaml_file(path, text, stream);
+            return;
+        }
         // Placeholders are masked first, so that a template still parses as the TOML it is.
         let masked = template::mask(&text);
         let toml_doc = toml::parse(masked.as_ref().map_or(text.as_str(), |m| m.text.as_str()));
@@ -153,29 +163,29 @@ impl Inputs {
             self.add_toml_config(id, toml_doc.root, ConfigOrigin::File, placeholders);
             return;
         }
-        let yaml_stream = yaml::parse(&text);
-        let yaml_ok = yaml_stream.errors.is_empty()
-            && yaml_stream
-                .documents
-                .iter()
-                .any(|d| matches!(d.root.value, Value::Map(_) | Value::Seq(_)));
-        if yaml_ok || !looks_like_toml(&text) {
-            let id = self.sources.add(path.clone(), text, Origin::File);
-            if yaml_stream.errors.is_empty() && !yaml_ok {
-                self.problem(
-                    ProblemKind::Unrecognised,
-                    id,
-                    TextRange::empty_at(0),
-                    "neither a TOML table nor a YAML mapping; nothing here is read".into(),
-                );
-            }
-            self.add_yaml_stream(id, yaml_stream);
+        let yaml_stream = early_yaml.unwrap_or_else(|| yaml::parse(&text));
+        if yaml_holds_collections(&yaml_stream) || !looks_like_toml(&text) {
+            self.add_yaml_file(path, text, yaml_stream);
             return;
         }
         let id = self.sources.add(path, text, Origin::File);
         let placeholders = self.template_problem(id, masked.as_ref(), "file", false);
         self.toml_errors(id, toml_doc.errors);
         self.add_toml_config(id, toml_doc.root, ConfigOrigin::File, placeholders);
+    }
+
+    /// A file read as YAML: its documents, or why nothing in it is read.
+    fn add_yaml_file(&mut self, path: PathBuf, text: String, stream: yaml::YamlStream) {
+        let id = self.sources.add(path, text, Origin::File);
+        if stream.errors.is_empty() && !yaml_holds_collections(&stream) {
+            self.problem(
+                ProblemKind::Unrecognised,
+                id,
+                TextRange::empty_at(0),
+                "neither a TOML table nor a YAML mapping; nothing here is read".into(),
+            );
+        }
+        self.add_yaml_stream(id, stream);
     }
 
     /// Reports TOML syntax errors, one per line: the parser's later errors on a line follow
@@ -357,8 +367,19 @@ impl Inputs {
         let kind = root.get("kind").and_then(Node::as_str);
         if let (Some(_), Some(kind)) = (api_version, kind) {
             if kind == "List" || kind.ends_with("List") {
-                for item in root.get("items").map(Node::items).unwrap_or(&[]) {
-                    self.add_yaml_document(source, item.clone());
+                // The items are taken, not cloned: a dump's tree is most of its memory.
+                let mut root = root;
+                let items = match &mut root.value {
+                    Value::Map(entries) => entries
+                        .iter_mut()
+                        .find(|e| e.key == "items")
+                        .map(|e| std::mem::replace(&mut e.value.value, Value::Null)),
+                    _ => None,
+                };
+                if let Some(Value::Seq(items)) = items {
+                    for item in items {
+                        self.add_yaml_document(source, item);
+                    }
                 }
             } else {
                 self.add_object(source, root);
@@ -530,7 +551,7 @@ impl Inputs {
                 }
                 let secret = secret_ref(&node);
                 redact_secret(&mut node);
-                Some(ObjectKind::Secret(secret))
+                Some(ObjectKind::Secret(Box::new(secret)))
             }
             _ => Some(ObjectKind::Other { api_version, kind }),
         };
@@ -1011,6 +1032,15 @@ fn yaml_style_key(line: &str) -> Option<(&str, usize)> {
 }
 
 /// Line shapes decide, when neither parser accepts the text, which one the author meant.
+/// Whether a YAML stream parsed cleanly into at least one mapping or sequence.
+fn yaml_holds_collections(stream: &yaml::YamlStream) -> bool {
+    stream.errors.is_empty()
+        && stream
+            .documents
+            .iter()
+            .any(|d| matches!(d.root.value, Value::Map(_) | Value::Seq(_)))
+}
+
 fn looks_like_toml(text: &str) -> bool {
     let (mut toml_lines, mut yaml_lines) = (0, 0);
     for line in text.lines().map(str::trim) {

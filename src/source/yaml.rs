@@ -15,7 +15,13 @@
 //!   document stops at the alias that would exceed it, and the rest of the stream is skipped);
 //! - collections nest at most [`MAX_DEPTH`] deep (saphyr-parser has its own, lower, limit for
 //!   flow collections), so every recursive walk of the tree is bounded;
-//! - a scalar is as long as the input allows, i.e. at most `--max-input-size`.
+//! - a scalar is as long as the input allows, i.e. at most `--max-input-size`;
+//! - a flow collection (`[…]`, `{…}`, a whole JSON document) may span at most
+//!   [`MAX_FLOW_COLLECTION`] bytes: saphyr-parser's scanner buffers every token of a flow
+//!   collection before it yields the first event (measured: a 60 MiB `[1,1,…]` took 10.9 GB
+//!   and 19 s before the first event; a 96 MB `oc get -o json` dump 1.4 GB), so a larger one is
+//!   refused before parsing, at its first byte. `admit --audit` reads JSON dumps of any size
+//!   through its own JSON path.
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 
@@ -26,6 +32,8 @@ use super::tree::{Entry, Node, StrStyle, Value};
 pub const ALIAS_EXPANSION_BUDGET: usize = 100_000;
 /// Nesting deeper than this is refused, to keep recursion bounded.
 pub const MAX_DEPTH: usize = 256;
+/// Longest flow collection read, in bytes (see the module documentation).
+pub const MAX_FLOW_COLLECTION: usize = 2 << 20;
 
 /// One YAML document of a stream.
 #[derive(Clone, Debug)]
@@ -99,6 +107,142 @@ enum Frame {
 
 /// Parses a YAML stream into spanned documents.
 pub fn parse(text: &str) -> YamlStream {
+    match oversized_flow_collection(text, MAX_FLOW_COLLECTION) {
+        None => parse_within_bounds(text),
+        Some(at) => {
+            // The documents before the one holding it are read; the rest is skipped, as after
+            // a syntax error.
+            let doc_start = document_start_before(text, at);
+            let mut out = parse_within_bounds(&text[..doc_start]);
+            out.errors.push(YamlError {
+                range: TextRange::new(at, at + 1),
+                message: format!(
+                    "a flow collection (`[…]` or `{{…}}`, as in JSON) over {} MiB; runner-doctor refuses it unread, since reading it would take hundreds of times its size in memory: write it in block style (`oc get -o yaml`), or give a JSON dump to `admit --audit`, which streams it",
+                    MAX_FLOW_COLLECTION >> 20
+                ),
+            });
+            out
+        }
+    }
+}
+
+/// The start of the line opening the document that holds `offset`: just after the last
+/// `---` line before it, or 0.
+fn document_start_before(text: &str, offset: usize) -> usize {
+    let mut start = 0;
+    let mut line_start = 0;
+    for line in text[..offset.min(text.len())].split_inclusive('\n') {
+        let next = line_start + line.len();
+        if line.starts_with("---") && next <= offset {
+            start = line_start;
+        }
+        line_start = next;
+    }
+    start
+}
+
+/// The first byte of the first flow collection that spans more than `limit` bytes (or runs
+/// to the end of the text unclosed, past `limit`), found by a light scan that knows just
+/// enough YAML for this: comments, quoted scalars, block scalars (`|`, `>`) whose content is
+/// never flow, and where a node may start in block context (a line's start, after `- `,
+/// `? `, `: `, or an anchor or tag). A `[` or `{` inside a plain scalar is text, as in YAML.
+pub(crate) fn oversized_flow_collection(text: &str, limit: usize) -> Option<usize> {
+    if text.len() <= limit {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut flow_start = 0usize;
+    let mut quote: Option<u8> = None;
+    // The indentation above which lines belong to a block scalar's content.
+    let mut block_scalar: Option<usize> = None;
+    let mut line_start = 0usize;
+    while line_start < bytes.len() {
+        let line_end = text[line_start..]
+            .find('\n')
+            .map_or(bytes.len(), |i| line_start + i);
+        let line = &bytes[line_start..line_end];
+        let indent = line.iter().take_while(|&&b| b == b' ').count();
+        if let Some(parent) = block_scalar {
+            let blank = line.iter().all(|b| b.is_ascii_whitespace());
+            if blank || indent > parent {
+                line_start = line_end + 1;
+                continue;
+            }
+            block_scalar = None;
+        }
+        if depth == 0 && quote.is_none() && (line.starts_with(b"---") || line.starts_with(b"...")) {
+            line_start = line_end + 1;
+            continue;
+        }
+        // Whether a node may start at the next non-blank byte (block context).
+        let mut node_may_start = true;
+        let mut i = indent;
+        while i < line.len() {
+            let b = line[i];
+            let prev_blank = i == 0 || line[i - 1] == b' ' || line[i - 1] == b'\t';
+            if let Some(q) = quote {
+                if q == b'"' && b == b'\\' {
+                    i += 2;
+                    continue;
+                }
+                if b == q {
+                    if q == b'\'' && line.get(i + 1) == Some(&b'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    quote = None;
+                }
+                i += 1;
+                continue;
+            }
+            match b {
+                b'#' if prev_blank => break,
+                b' ' | b'\t' => {}
+                b'"' | b'\'' if depth > 0 || node_may_start => {
+                    quote = Some(b);
+                    node_may_start = false;
+                }
+                b'[' | b'{' if depth > 0 || node_may_start => {
+                    if depth == 0 {
+                        flow_start = line_start + i;
+                    }
+                    depth += 1;
+                    node_may_start = false;
+                }
+                b']' | b'}' if depth > 0 => {
+                    depth -= 1;
+                    if depth == 0 && line_start + i - flow_start > limit {
+                        return Some(flow_start);
+                    }
+                }
+                b'|' | b'>' if depth == 0 && node_may_start => {
+                    block_scalar = Some(indent);
+                    break;
+                }
+                b'-' | b'?' | b':'
+                    if depth == 0 && line.get(i + 1).is_none_or(|n| *n == b' ' || *n == b'\t') =>
+                {
+                    node_may_start = true;
+                }
+                b'&' | b'!' if depth == 0 && node_may_start => {
+                    // An anchor or tag: the node itself starts after it.
+                    while i < line.len() && line[i] != b' ' {
+                        i += 1;
+                    }
+                    continue;
+                }
+                _ if depth == 0 => node_may_start = false,
+                _ => {}
+            }
+            i += 1;
+        }
+        line_start = line_end + 1;
+    }
+    (depth > 0 && bytes.len() - flow_start > limit).then_some(flow_start)
+}
+
+fn parse_within_bounds(text: &str) -> YamlStream {
     let offsets = Offsets::new(text);
     let mut out = YamlStream::default();
     let mut stack: Vec<Frame> = Vec::new();
@@ -169,17 +313,21 @@ pub fn parse(text: &str) -> YamlStream {
                     Some(Frame::Seq {
                         start: s,
                         anchor,
-                        items,
+                        mut items,
                     }) => {
+                        // A finished collection keeps no spare capacity: a Vec grows to four
+                        // entries at its first push, and small mappings are most of a dump.
+                        items.shrink_to_fit();
                         let end = items.last().map_or(end, |n| n.range.end as usize).max(s);
                         (Node::new(TextRange::new(s, end), Value::Seq(items)), anchor)
                     }
                     Some(Frame::Map {
                         start: s,
                         anchor,
-                        entries,
+                        mut entries,
                         ..
                     }) => {
+                        entries.shrink_to_fit();
                         let end = entries
                             .last()
                             .map_or(end, |e| e.value.range.end as usize)
@@ -457,6 +605,41 @@ mod tests {
         let stream = parse("a: 1\n---\nb: 2\n---\nc: [\n");
         assert_eq!(stream.documents.len(), 2);
         assert_eq!(stream.errors.len(), 1);
+    }
+
+    #[test]
+    fn oversized_flow_collections_are_found_and_text_brackets_are_not() {
+        let big = format!("[{}1]", "1,".repeat(600));
+        assert_eq!(oversized_flow_collection(&big, 1000), Some(0));
+        assert_eq!(oversized_flow_collection(&big, 2000), None);
+        // After a key, behind an anchor, in a document after `---`.
+        let nested = format!("a: 1\n---\nkey: &x {big}\n");
+        assert_eq!(oversized_flow_collection(&nested, 1000), nested.find('['));
+        // Brackets in comments, quoted and plain scalars and block scalars are text.
+        let text = format!(
+            "# [ {pad}\nk: 'it''s [' # {{\nv: \"[\\\" {{\"\nplain: a[b {{c\ns: |\n  [ {pad}\n  {{\nt: done\n",
+            pad = "x".repeat(1500)
+        );
+        assert_eq!(oversized_flow_collection(&text, 1000), None);
+        // Unclosed and over the limit: found, so that the scanner never buffers it.
+        let open = format!("k: [{}", "1,".repeat(600));
+        assert_eq!(oversized_flow_collection(&open, 1000), open.find('['));
+    }
+
+    #[test]
+    fn a_document_before_an_oversized_flow_collection_is_kept() {
+        let text = format!(
+            "a: 1\n---\nb: [{}1]\n",
+            "1,".repeat(MAX_FLOW_COLLECTION / 2 + 1)
+        );
+        let stream = parse(&text);
+        assert_eq!(stream.documents.len(), 1);
+        assert_eq!(stream.errors.len(), 1);
+        assert_eq!(
+            stream.errors[0].range.start as usize,
+            text.find('[').unwrap()
+        );
+        assert!(stream.errors[0].message.contains("flow collection"));
     }
 
     #[test]
