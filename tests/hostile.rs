@@ -431,3 +431,39 @@ fn a_megabyte_key_is_named_briefly_in_every_format() {
         ],
     );
 }
+
+#[test]
+fn a_flow_collection_over_the_limit_is_refused_unread() {
+    let dir = scratch("flow");
+    // Under the YAML scanner this would be buffered whole, at hundreds of times its size.
+    let yaml = dir.join("flow.yaml");
+    std::fs::write(
+        &yaml,
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\nvalues: [{}1]\n",
+            "1,".repeat(3 << 19)
+        ),
+    )
+    .unwrap();
+    let json = dir.join("dump.json");
+    let item = r#"{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}},"#;
+    std::fs::write(
+        &json,
+        format!(
+            "{{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n{}\n{{}}]}}\n",
+            item.repeat((3 << 20) / item.len())
+        ),
+    )
+    .unwrap();
+    assert_has(
+        &check(&yaml),
+        &["flow.yaml:6:9", "flow collection", "2 MiB"],
+    );
+    assert_has(
+        &check(&json),
+        &["dump.json:1:1", "flow collection", "admit --audit"],
+    );
+    // The document before it is still read: the ConfigMap is modelled (no unreadable input).
+    let out = check_args(&["check", "--format", "json", yaml.to_str().unwrap()]);
+    assert!(!out.contains("RD001"), "{out}");
+}
