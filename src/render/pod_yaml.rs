@@ -90,7 +90,38 @@ fn render_one(
                 .or_insert_with(|| Value::String(prediction.namespace.clone()));
         }
     }
+    // After admission a path may hold what the SCC wrote there, not what the config set: the
+    // config's provenance is shown only where the value is still the submitted one.
+    let submitted = match stage {
+        Stage::Admitted => serde_json::to_value(&job_pod.pod).ok(),
+        Stage::Submitted => None,
+    };
+    let admitting_scc = job.admission.as_ref().and_then(|o| o.scc()).unwrap_or("");
     let comment = |path: &str| -> Option<String> {
+        if let Some(submitted) = &submitted {
+            let before = value_at(submitted, path);
+            let after = value_at(&value, path);
+            // An element the SCC moved (it put its own before it) keeps its provenance.
+            if before != after
+                && let Some(array) = parent_path(path).filter(|_| path.ends_with(']'))
+                && let Some(Value::Array(items)) = value_at(submitted, array)
+                && let Some(j) = items.iter().position(|item| Some(item) == after)
+            {
+                let moved = format!("{array}[{j}]");
+                let sources: Vec<String> = job_pod
+                    .provenance_of(&moved)
+                    .map(|source| describe(analysis, prediction, source))
+                    .collect();
+                return (!sources.is_empty()).then(|| sources.join("; "));
+            }
+            if before != after {
+                let leaf = after.is_some_and(|v| !v.is_object() && !v.is_array());
+                let parent_there =
+                    parent_path(path).is_none_or(|p| value_at(submitted, p).is_some());
+                return ((leaf || before.is_none()) && parent_there)
+                    .then(|| format!("set by SCC `{admitting_scc}` at admission"));
+            }
+        }
         let sources: Vec<String> = job_pod
             .provenance_of(path)
             .map(|source| describe(analysis, prediction, source))
@@ -100,6 +131,32 @@ fn render_one(
     let ordered = order_top(&value);
     emit(&ordered, 0, "", &comment, &mut out);
     out
+}
+
+/// The value at a provenance path (`spec.containers[0].securityContext.capabilities.drop[1]`).
+fn value_at<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
+    let mut current = value;
+    for segment in path.split('.') {
+        let (key, indexes) = match segment.find('[') {
+            Some(open) => (&segment[..open], &segment[open..]),
+            None => (segment, ""),
+        };
+        if !key.is_empty() {
+            current = current.get(key)?;
+        }
+        for index in indexes.split('[').filter(|i| !i.is_empty()) {
+            current = current.get(index.trim_end_matches(']').parse::<usize>().ok()?)?;
+        }
+    }
+    Some(current)
+}
+
+/// The path one step up (`a.b[2]` → `a.b`, `a.b` → `a`); `None` at the top.
+fn parent_path(path: &str) -> Option<&str> {
+    if path.ends_with(']') {
+        return path.rfind('[').map(|i| &path[..i]);
+    }
+    path.rfind('.').map(|i| &path[..i])
 }
 
 /// `apiVersion`, `kind`, `metadata`, `spec` first, as manifests are written.
