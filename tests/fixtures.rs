@@ -8,7 +8,7 @@
 //! - `tests/fixtures/ok/`: realistic inputs on which no input or config rule (`RD0xx`, `RD1xx`)
 //!   reports a warning or an error.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use runner_doctor::model::load::Inputs;
 use runner_doctor::settings::Settings;
@@ -19,14 +19,30 @@ fn check_file(dir: &str, name: &str) -> (Vec<(&'static str, &'static str)>, Stri
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(&rel);
     let text = std::fs::read_to_string(&path).unwrap();
     let mut inputs = Inputs::default();
-    inputs.add_text(rel.into(), text);
+    inputs.add_text(rel.clone().into(), text.clone());
     let report = runner_doctor::check(inputs, Settings::default());
     let codes = report
         .diagnostics
         .iter()
         .map(|d| (d.code, d.name))
         .collect();
-    (codes, runner_doctor::render::human::render(&report, false))
+    let mut output = runner_doctor::render::human::render(&report, false);
+    // What `fix --unsafe-fixes --diff` makes of the file, so that every fix is reviewed in
+    // the snapshot beside the finding that offers it.
+    let run = runner_doctor::fix::fix(
+        vec![(PathBuf::from(&rel), text)],
+        &Settings::default(),
+        runner_doctor::fix::FixOptions { unsafe_fixes: true },
+    );
+    for file in run.files.iter().filter(|f| f.changed()) {
+        output.push_str("\n\n--- fix --unsafe-fixes --diff ---\n");
+        output.push_str(&runner_doctor::fix::diff::unified(
+            &rel,
+            &file.display_original,
+            &file.display_fixed,
+        ));
+    }
+    (codes, output)
 }
 
 /// What each file's header says is wrong, as the codes that must report it.

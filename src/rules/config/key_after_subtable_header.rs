@@ -40,7 +40,7 @@ declare_rule! {
     ///
     /// ## Fix safety
     /// The fix moves the key, with the comment lines directly above it, to the end of the keys
-    /// of the table it belongs to, keeping its text and indentation. It is unsafe: the setting
+    /// of the table it belongs to, keeping its text, re-indented as those keys are. It is unsafe: the setting
     /// then starts to apply, which is what it was written for but changes the job pods (a
     /// `privileged = true` moved this way makes them privileged). There is no fix when that
     /// table already has the key, or when the table has no header of its own to move it under
@@ -116,13 +116,16 @@ fn move_to_home(
     } else {
         crate::fix::text::header_line_end_before(text, subtable_header, misplaced.home.path)?
     };
-    let (insert_at, _) = crate::fix::text::table_insertion(text, home, body_start, subtable_header);
+    let (insert_at, indent) =
+        crate::fix::text::table_insertion(text, home, body_start, subtable_header);
     let (_, entry) = super::key_spans(config, path)?;
     let block = crate::fix::text::entry_lines(text, entry.range)?;
     if (block.start as usize) < insert_at {
         return None;
     }
-    let mut moved = text[block.as_range()].to_string();
+    // Re-indented to the home table's keys, so that it reads as one of them.
+    let from = crate::fix::text::column(text, entry.range.start as usize);
+    let mut moved = crate::fix::text::reindent(&text[block.as_range()], from, indent);
     if !moved.ends_with('\n') {
         moved.push('\n');
     }
