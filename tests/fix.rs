@@ -409,76 +409,67 @@ fn a_service_account_whose_scc_admits_the_pods_is_set_unsafely() {
     assert_eq!(safe.unsafe_remaining().len(), 1);
 }
 
-#[test]
-fn a_key_after_a_subtable_moves_to_its_table_with_its_comments() {
-    let path = PathBuf::from("config.toml");
-    let text = "concurrent = 2\n[[runners]]\n  [runners.kubernetes]\n    namespace = \"ci\"\n    [runners.kubernetes.node_selector]\n      os = \"linux\"\n    [runners.kubernetes.pod_security_context]\n      run_as_non_root = true\n\n    # build\n    cpu_limit = \"2\" # two cores\n  [runners.cache]\n";
+/// Fixes one text with only rule `code` selected: (fixed text, findings left), with or
+/// without the unsafe fixes.
+fn fix_one(name: &str, text: &str, code: &str, unsafe_fixes: bool) -> (String, Vec<&'static str>) {
     let settings = Settings {
-        select: vec!["RD108".into()],
+        select: vec![code.into()],
         ..Settings::default()
     };
-    let safe = fix::fix(
-        vec![(path.clone(), text.to_string())],
-        &settings,
-        FixOptions::default(),
-    );
-    assert!(safe.applied.is_empty(), "moving a key is unsafe");
     let run = fix::fix(
-        vec![(path, text.to_string())],
+        vec![(PathBuf::from(name), text.to_string())],
         &settings,
-        FixOptions { unsafe_fixes: true },
+        FixOptions { unsafe_fixes },
     );
+    assert!(run.converged);
+    let left = run.report.diagnostics.iter().map(|d| d.code).collect();
+    (run.files[0].fixed.clone(), left)
+}
+
+#[test]
+fn a_key_after_a_subtable_moves_to_its_table_with_its_comments() {
+    let text = "concurrent = 2\n[[runners]]\n  [runners.kubernetes]\n    namespace = \"ci\"\n    [runners.kubernetes.node_selector]\n      os = \"linux\"\n    [runners.kubernetes.pod_security_context]\n      run_as_non_root = true\n\n    # build\n    cpu_limit = \"2\" # two cores\n  [runners.cache]\n";
+    let (unchanged, _) = fix_one("config.toml", text, "RD108", false);
+    assert_eq!(unchanged, text, "moving a key is unsafe");
+    let (fixed, left) = fix_one("config.toml", text, "RD108", true);
     assert_eq!(
-        run.files[0].fixed,
+        fixed,
         "concurrent = 2\n[[runners]]\n  [runners.kubernetes]\n    namespace = \"ci\"\n    # build\n    cpu_limit = \"2\" # two cores\n    [runners.kubernetes.node_selector]\n      os = \"linux\"\n    [runners.kubernetes.pod_security_context]\n      run_as_non_root = true\n\n  [runners.cache]\n"
     );
-    assert!(
-        run.report.diagnostics.is_empty(),
-        "{:?}",
-        run.report.diagnostics
+    assert!(left.is_empty(), "{left:?}");
+    // Deeper than its table's keys: re-indented as they are.
+    let (fixed, _) = fix_one(
+        "config.toml",
+        "[[runners]]\n  executor = \"kubernetes\"\n  [runners.kubernetes]\n      limit = 4\n",
+        "RD108",
+        true,
+    );
+    assert_eq!(
+        fixed,
+        "[[runners]]\n  executor = \"kubernetes\"\n  limit = 4\n  [runners.kubernetes]\n"
     );
     // The table already has the key: no fix (it would be written twice).
     let twice = "[[runners]]\n  [runners.kubernetes]\n    cpu_limit = \"1\"\n    [runners.kubernetes.pod_security_context]\n    cpu_limit = \"2\"\n";
-    let report = runner_doctor::check(
-        fix::load(&[PathBuf::from("c.toml")], &[twice.to_string()]),
-        settings,
-    );
-    assert_eq!(report.diagnostics.len(), 1);
-    assert!(report.diagnostics[0].fix.is_none());
+    let (fixed, left) = fix_one("c.toml", twice, "RD108", true);
+    assert_eq!(fixed, twice);
+    assert_eq!(left, ["RD108"]);
 }
 
 #[test]
 fn a_pod_field_moves_from_the_chart_security_context_reindented() {
-    let path = PathBuf::from("values.yaml");
     let text = "gitlabUrl: https://gitlab.example.com/\npodSecurityContext:\n    runAsUser: 100\nsecurityContext:\n  # the cache group\n  fsGroup: 999\n  runAsNonRoot: true\nrunners:\n  config: |\n    [[runners]]\n";
-    let settings = Settings {
-        select: vec!["RD111".into()],
-        ..Settings::default()
-    };
-    let run = fix::fix(
-        vec![(path, text.to_string())],
-        &settings,
-        FixOptions { unsafe_fixes: true },
-    );
+    let (fixed, left) = fix_one("values.yaml", text, "RD111", true);
     assert_eq!(
-        run.files[0].fixed,
+        fixed,
         "gitlabUrl: https://gitlab.example.com/\npodSecurityContext:\n    runAsUser: 100\n    # the cache group\n    fsGroup: 999\nsecurityContext:\n  runAsNonRoot: true\nrunners:\n  config: |\n    [[runners]]\n"
     );
-    assert!(
-        run.report.diagnostics.is_empty(),
-        "{:?}",
-        run.report.diagnostics
-    );
+    assert!(left.is_empty(), "{left:?}");
     // The last field of `securityContext`: the key goes too (null would drop the chart's
     // default container security context), and a new `podSecurityContext` follows.
     let only = "securityContext:\n  fsGroup: 999\nrunners:\n  config: |\n    [[runners]]\n";
-    let run = fix::fix(
-        vec![(PathBuf::from("values.yaml"), only.to_string())],
-        &settings,
-        FixOptions { unsafe_fixes: true },
-    );
+    let (fixed, _) = fix_one("values.yaml", only, "RD111", true);
     assert_eq!(
-        run.files[0].fixed,
+        fixed,
         "podSecurityContext:\n  fsGroup: 999\nrunners:\n  config: |\n    [[runners]]\n"
     );
 }
