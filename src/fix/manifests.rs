@@ -373,7 +373,7 @@ fn s3_cache_edits(analysis: &Analysis, t: &Target) -> Option<Vec<Edit>> {
         .at(&[Seg::Key("runners"), Seg::Index(t.runner)])?
         .range
         .start as usize;
-    let headers = runner_headers(text, runner_start);
+    let headers = text::runner_headers(text, runner_start);
     let (runner_line, _, _) = headers.first()?.clone();
     let column = |offset: usize| {
         let line = &text[offset..];
@@ -470,29 +470,6 @@ fn s3_cache_edits(analysis: &Analysis, t: &Target) -> Option<Vec<Edit>> {
         }
     }
     Some(edits)
-}
-
-/// The header lines of one `[[runners]]` entry, its own first: (line start, line end before
-/// the newline, dotted name), up to the next `[[runners]]`.
-fn runner_headers(text: &str, runner_start: usize) -> Vec<(usize, usize, String)> {
-    let mut offset = text[..runner_start.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let mut out = Vec::new();
-    for line in text[offset..].split_inclusive('\n') {
-        if let Some(name) = crate::source::toml::header_name(line) {
-            if name == "runners" && !out.is_empty() {
-                break;
-            }
-            out.push((
-                offset,
-                offset + line.trim_end_matches(['\n', '\r']).len(),
-                name,
-            ));
-        }
-        offset += line.len();
-    }
-    out
 }
 
 /// Where the entry whose headers these are ends: the next `[[runners]]` line, or the text's end.

@@ -173,6 +173,29 @@ pub fn table_insertion(
     }
 }
 
+/// The header lines of one `[[runners]]` entry, its own first: (line start, line end before
+/// the newline, dotted name), up to the next `[[runners]]`.
+pub fn runner_headers(text: &str, runner_start: usize) -> Vec<(usize, usize, String)> {
+    let mut offset = text[..runner_start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let mut out = Vec::new();
+    for line in text[offset..].split_inclusive('\n') {
+        if let Some(name) = crate::source::toml::header_name(line) {
+            if name == "runners" && !out.is_empty() {
+                break;
+            }
+            out.push((
+                offset,
+                offset + line.trim_end_matches(['\n', '\r']).len(),
+                name,
+            ));
+        }
+        offset += line.len();
+    }
+    out
+}
+
 /// The column of the byte at `offset` (bytes since its line's start).
 pub fn column(text: &str, offset: usize) -> usize {
     offset - text[..offset].rfind('\n').map_or(0, |i| i + 1)

@@ -385,24 +385,9 @@ fn set_service_account(
         .at(&[Seg::Key("runners"), Seg::Index(runner)])?
         .range
         .start as usize;
-    let mut header_at = None;
-    let mut offset = text[..runner_start.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let mut first = true;
-    for line in text[offset..].split_inclusive('\n') {
-        match crate::source::toml::header_name(line).as_deref() {
-            Some("runners") if !first => break,
-            Some("runners.kubernetes") => {
-                header_at = Some(offset);
-                break;
-            }
-            _ => {}
-        }
-        first = false;
-        offset += line.len();
-    }
-    let header_at = header_at?;
+    let (header_at, _, _) = text::runner_headers(text, runner_start)
+        .into_iter()
+        .find(|(_, _, name)| name == "runners.kubernetes")?;
     let body_start = text[header_at..].find('\n').map(|i| header_at + i + 1)?;
     let limit = text::next_header_start(text, body_start);
     let (at, indent) = text::table_insertion(text, table, body_start, limit);
