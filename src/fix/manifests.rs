@@ -59,8 +59,11 @@ pub fn remediation(analysis: &Analysis) -> Vec<Manifest> {
             changes
                 .iter()
                 .map(|c| {
+                    // `a/PATH` headers, so `patch -p1` applies it: relative paths from where
+                    // runner-doctor ran, absolute ones from `/` (`patch -p1 -d /`).
                     let name = c.path.display().to_string();
-                    let name = name.strip_prefix("./").unwrap_or(&name).to_string();
+                    let name = name.strip_prefix("./").unwrap_or(&name);
+                    let name = name.trim_start_matches('/').to_string();
                     super::diff::unified(&name, &c.display_original, &c.display_fixed)
                 })
                 .collect::<String>()
@@ -237,8 +240,9 @@ fn readme(t: &Target, count: usize, cache_config: &str) -> String {
         claim = t.claim,
         apply = if cache_config.ends_with(".patch") {
             format!(
-                "Apply `{cache_config}` in the directory runner-doctor ran in (`git apply` or \
-                 `patch -p1`; `-p0` for absolute paths): it turns `[runners.cache]` into an S3 \
+                "Apply `{cache_config}` with `patch -p1` (or `git apply`) in the directory \
+                 runner-doctor ran in, or with `patch -p1 -d /` where it names an absolute \
+                 path: it turns `[runners.cache]` into an S3 \
                  cache of that bucket and the PVC volume at `{}` into an emptyDir, keeping every \
                  comment. Check `ServerAddress` and `BucketName` against that ConfigMap. A \
                  patch whose context holds a masked secret does not apply: make the same change \
