@@ -7,8 +7,6 @@
 use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
@@ -143,7 +141,12 @@ impl ClusterArgs {
             );
         }
         for api in &gathered.not_served {
-            eprintln!("runner-doctor: the API server does not serve `{api}`; none read");
+            let hint = if api.starts_with("securitycontextconstraints.") {
+                " (not OpenShift: `--platform kubernetes` models no SCCs)"
+            } else {
+                ""
+            };
+            eprintln!("runner-doctor: the API server does not serve `{api}`; none read{hint}");
         }
         Ok(gathered)
     }
@@ -179,11 +182,14 @@ pub fn check_inputs(args: &CheckArgs) -> anyhow::Result<Option<Inputs>> {
     let live = &args.live;
     if !live.live {
         if live.cluster.namespace.is_some()
+            || live.cluster.context.is_some()
             || live.cluster.config_map.is_some()
             || live.cluster.runner.is_some()
             || live.cluster.server.is_some()
         {
-            bail!("`--namespace`, `--config-map`, `--runner` and `--server` go with `--live`");
+            bail!(
+                "`--namespace`, `--context`, `--config-map`, `--runner` and `--server` go with `--live`"
+            );
         }
         return Ok(None);
     }
@@ -233,14 +239,8 @@ async fn probe_async(
         return Ok(ExitCode::SUCCESS);
     }
     let client = args.cluster.client().await?;
-    let interrupted = Arc::new(AtomicBool::new(false));
-    let flag = interrupted.clone();
-    // Ctrl-C only raises the flag: the wait loop sees it and the pod is still deleted.
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            flag.store(true, Ordering::SeqCst);
-        }
-    });
+    // From here on Ctrl-C only raises the flag: the pod is still deleted.
+    let interrupted = live_probe::interrupt_on_ctrl_c();
     eprintln!(
         "runner-doctor: creating pod `{}` in `{}`",
         plan.name(),

@@ -591,7 +591,8 @@ fn str_at<'v>(value: &'v Value, path: &[&str]) -> Option<&'v str> {
         .and_then(Value::as_str)
 }
 
-/// An object as JSON, with its type and without the fields that only repeat it.
+/// An object as JSON, with its type and without the fields that only repeat it (keys sorted,
+/// as `serde_json` keeps them).
 fn object_json(read: &Read, object: &DynamicObject) -> Value {
     let mut value = serde_json::to_value(object).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut value {
@@ -604,15 +605,6 @@ fn object_json(read: &Read, object: &DynamicObject) -> Value {
                 annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
             }
         }
-        // Keys first as `oc get -o yaml` writes them, for a snapshot people can read.
-        let mut ordered = serde_json::Map::new();
-        for key in ["apiVersion", "kind", "metadata"] {
-            if let Some(v) = map.remove(key) {
-                ordered.insert(key.into(), v);
-            }
-        }
-        ordered.append(map);
-        value = Value::Object(ordered);
     }
     value
 }

@@ -72,6 +72,20 @@ impl Default for RunOptions {
     }
 }
 
+/// A flag that Ctrl-C raises from now on, for [`run`]. Called inside the runtime. Listening
+/// replaces the default SIGINT action, so Ctrl-C no longer ends the process: the wait loop sees
+/// the flag, stops, and the pod is still deleted.
+pub fn interrupt_on_ctrl_c() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let raised = flag.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            raised.store(true, Ordering::SeqCst);
+        }
+    });
+    flag
+}
+
 /// Creates the probe pod, waits for it, reads its log, and deletes it.
 pub async fn run(
     client: &kube::Client,

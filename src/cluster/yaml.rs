@@ -146,9 +146,10 @@ mod tests {
             ]
         });
         let text = to_yaml(&value);
+        // serde_json keeps keys sorted (no `preserve_order`); `n` is quoted: YAML 1.1 reads it as false.
         assert_eq!(
             text,
-            "kind: List\nitems:\n  - metadata:\n      name: a\n      labels: {}\n    data:\n      config.toml: |\n        concurrent = 1\n        [[runners]]\n          name = \"x\"\n  - n: 1\n    t: true\n    s: \"yes\"\n    e: []\n    list:\n      - \"a b\"\n      - 2\n      - - x\n"
+            "items:\n  - data:\n      config.toml: |\n        concurrent = 1\n        [[runners]]\n          name = \"x\"\n    metadata:\n      labels: {}\n      name: a\n  - e: []\n    list:\n      - \"a b\"\n      - 2\n      - - x\n    \"n\": 1\n    s: \"yes\"\n    t: true\nkind: List\n"
         );
     }
 

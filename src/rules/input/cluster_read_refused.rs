@@ -23,12 +23,14 @@ declare_rule! {
     ///   resource: securitycontextconstraints.security.openshift.io
     /// ```
     ///
-    /// Use instead: grant the gathering account the shipped read-only ClusterRole, then gather
-    /// again:
-    /// ```sh
-    /// kubectl apply -f deploy/in-cluster/clusterrole.yaml
-    /// kubectl create clusterrolebinding runner-doctor-reader --clusterrole=runner-doctor-reader --user="$(kubectl auth whoami -o jsonpath='{.status.userInfo.username}')"
-    /// runner-doctor gather --namespace ci-team -o snapshot.yaml
+    /// Use instead: grant the gathering account the shipped read-only ClusterRoles
+    /// (`kubectl apply -f deploy/in-cluster/clusterrole.yaml`, then bind them as
+    /// `deploy/in-cluster/bindings.yaml` does) and gather again; the report then lists no
+    /// refused read:
+    /// ```yaml
+    /// apiVersion: runner-doctor/v1
+    /// kind: GatherReport
+    /// namespace: ci-team
     /// ```
     ///
     /// ## References
