@@ -595,6 +595,90 @@ fn a_finished_probe_is_read_compared_and_deleted() {
     );
 }
 
+#[test]
+fn the_probe_command_is_a_dry_run_without_yes() {
+    let server = Loopback::start(CASE);
+    let output = Command::new(env!("CARGO_BIN_EXE_runner-doctor"))
+        .args([
+            "probe",
+            "--namespace",
+            NS,
+            "--runner",
+            "team",
+            "--server",
+            &server.url,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let manifest = String::from_utf8_lossy(&output.stdout);
+    for line in [
+        "kind: Pod",
+        "activeDeadlineSeconds: 120",
+        "app.kubernetes.io/managed-by: runner-doctor",
+        "claimName: team-runner-cache",
+        "serviceAccountName: default",
+    ] {
+        assert!(manifest.contains(line), "{line} missing from {manifest}");
+    }
+    assert!(String::from_utf8_lossy(&output.stderr).contains("dry run, nothing was created"));
+    assert!(
+        server.requests().iter().all(|r| r.starts_with("GET ")),
+        "{:?}",
+        server.requests()
+    );
+}
+
+#[test]
+fn the_probe_command_with_yes_runs_compares_feeds_back_and_deletes() {
+    let server = Loopback::start(CASE);
+    let pod = "/api/v1/namespaces/ci-team/pods/*";
+    server.route("POST", "/api/v1/namespaces/ci-team/pods", Reply::Echo(201));
+    server.route(
+        "GET",
+        pod,
+        Reply::Json(200, pod_json("Succeeded", "team-runner-build")),
+    );
+    let log = "runner-doctor-probe: uid=1001\nrunner-doctor-probe: gid=0\nrunner-doctor-probe: groups=0 1000\nrunner-doctor-probe: root=0:0:777\nrunner-doctor-probe: mkdir=ok\nrunner-doctor-probe: end\n";
+    server.route("GET", &format!("{pod}/log"), Reply::Text(200, log.into()));
+    server.route(
+        "DELETE",
+        pod,
+        Reply::Json(200, pod_json("Succeeded", "team-runner-build")),
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_runner-doctor"))
+        .args([
+            "probe",
+            "--yes",
+            "--format",
+            "concise",
+            "--namespace",
+            NS,
+            "--runner",
+            "team",
+        ])
+        .args(["--server", &server.url])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("deleted pod `runner-doctor-probe-"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("root    predicted 0:0:0755"), "{stderr}");
+    assert_eq!(stdout.matches("[RD407]").count(), 2, "{stdout}");
+    // The observed 0777 root was fed back: the helper can create the cache directory.
+    assert!(!stdout.contains("[RD402]"), "{stdout}");
+    assert_eq!(output.status.code(), Some(1));
+    let requests = server.requests();
+    let deletes = requests
+        .iter()
+        .filter(|r| r.starts_with("DELETE /api/v1/namespaces/ci-team/pods/runner-doctor-probe-"))
+        .count();
+    assert_eq!(deletes, 1, "{requests:?}");
+}
+
 /// Needs a real cluster: see the module's doc for the command.
 #[test]
 #[ignore = "needs a cluster: RUNNER_DOCTOR_TEST_NAMESPACE=ns cargo test --all-features --test live -- --ignored"]

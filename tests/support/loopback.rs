@@ -4,7 +4,7 @@
 //! Responses are files under `tests/recorded/<case>/`, mapped to requests by the case's
 //! `routes` file (`METHOD PATH STATUS FILE`); a test adds or overrides routes (a 403, a route
 //! that never answers). An unknown route is a 404 `Status`, as the API server gives for a
-//! resource it does not serve. Queries are ignored. Each connection gets one answer and is
+//! resource it does not serve. Queries are ignored; a `*` path segment matches any one segment. Each connection gets one answer and is
 //! closed (`Connection: close`), which the client handles like any server.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -141,7 +141,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
             .routes
             .iter()
             .rev()
-            .find(|r| r.method == method && r.path == path)
+            .find(|r| r.method == method && path_matches(&r.path, &path))
             .map(|r| r.reply.clone())
     };
     let (status, content_type, text) = match reply {
@@ -170,6 +170,13 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         text.len()
     );
     let _ = stream.flush();
+}
+
+/// A route's path matches segment by segment; a `*` segment matches any one segment.
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let (pattern, path): (Vec<&str>, Vec<&str>) =
+        (pattern.split('/').collect(), path.split('/').collect());
+    pattern.len() == path.len() && pattern.iter().zip(&path).all(|(p, s)| *p == "*" || p == s)
 }
 
 fn reason(status: u16) -> &'static str {
