@@ -9,11 +9,14 @@
 pub mod access;
 pub mod admission;
 pub mod analysis;
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub mod diagnostic;
 pub mod fix;
 pub mod manager;
 pub mod model;
 pub mod pod;
+pub mod probe;
 pub mod render;
 pub mod rules;
 pub mod settings;

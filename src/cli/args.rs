@@ -33,6 +33,15 @@ pub enum Command {
     /// Apply the safe fixes (comments and layout kept), or show them with `--diff`; generate
     /// remediation manifests with `--manifests DIR`.
     Fix(super::fix::FixArgs),
+    /// Read the runner namespace's objects from the cluster (read-only) into a redacted
+    /// snapshot that `check` reads.
+    #[cfg(feature = "cluster")]
+    Gather(super::live::GatherArgs),
+    /// Create one short-lived, labelled pod like the predicted job pod, and compare what it
+    /// observes (`id`, the cache volume root, a test directory) with the prediction; a dry run
+    /// unless `--yes`.
+    #[cfg(feature = "cluster")]
+    Probe(super::live::ProbeArgs),
     /// Show a rule's documentation.
     Explain {
         /// A rule code (`RD401`) or name.
@@ -90,6 +99,9 @@ pub struct CheckArgs {
     /// Ignore any project config file.
     #[arg(long)]
     pub no_config: bool,
+    #[cfg(feature = "cluster")]
+    #[command(flatten)]
+    pub live: super::live::LiveArgs,
 }
 
 /// `rules`: the catalogue as a table, Markdown pages or JSON.

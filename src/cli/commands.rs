@@ -23,6 +23,10 @@ pub fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
         Command::Render(render_args) => render_pods(render_args),
         Command::Admit(admit_args) => super::admit::run(admit_args),
         Command::Fix(fix_args) => super::fix::run(fix_args),
+        #[cfg(feature = "cluster")]
+        Command::Gather(gather_args) => super::live::gather(gather_args),
+        #[cfg(feature = "cluster")]
+        Command::Probe(probe_args) => super::live::probe(probe_args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Args::command(), "runner-doctor", &mut out);
@@ -113,12 +117,26 @@ fn list_rules(args: RulesArgs) -> anyhow::Result<ExitCode> {
 
 fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let (settings, fail_on) = args.settings()?;
+    #[cfg(feature = "cluster")]
+    if let Some(inputs) = super::live::check_inputs(&args)? {
+        return report(&args, inputs, settings, fail_on);
+    }
     // The project config file is settings, never an input to check.
     let raw: Vec<_> = read_inputs(&args.paths, args.model.max_input_size)
         .into_iter()
         .filter(|input| !super::config::is_project_config(&input.path))
         .collect();
-    let inputs = Inputs::load(raw);
+    report(&args, Inputs::load(raw), settings, fail_on)
+}
+
+/// Runs the rules and prints the report in `check`'s formats; the exit code follows `--fail-on`
+/// (2 when nothing usable was read).
+pub(super) fn report(
+    args: &CheckArgs,
+    inputs: Inputs,
+    settings: runner_doctor::settings::Settings,
+    fail_on: FailOn,
+) -> anyhow::Result<ExitCode> {
     let usable = inputs.has_usable_input();
     let report = runner_doctor::check(inputs, settings);
     // GitLab reports paths relative to the project; elsewhere, relative to where we run.

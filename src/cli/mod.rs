@@ -7,6 +7,8 @@ mod args;
 mod commands;
 mod config;
 mod fix;
+#[cfg(feature = "cluster")]
+mod live;
 
 pub use args::Args;
 

@@ -45,6 +45,9 @@ pub enum ProblemKind {
     Unrecognised,
     /// A template (Helm, ERB, envsubst) rather than a configuration.
     Template,
+    /// A read `gather` was refused (recorded in its snapshot's `GatherReport`): the objects it
+    /// would have returned are missing from the prediction.
+    ReadRefused,
 }
 
 /// Where a runner configuration was found.
@@ -101,6 +104,8 @@ pub struct Inputs {
     pub cluster: Cluster,
     pub pipelines: Vec<PipelineDoc>,
     pub helm_values: Vec<HelmValuesDoc>,
+    /// What `probe` observed on the platform, compared with the prediction.
+    pub probes: Vec<crate::model::probe::ProbeReport>,
 }
 
 impl Inputs {
@@ -543,6 +548,10 @@ impl Inputs {
                 }
                 self.typed(source, &node, ObjectKind::ConfigMap)
             }
+            (GATHER_GROUP, GATHER_REPORT_KIND) => {
+                self.gather_report(source, &node);
+                None
+            }
             ("", "Secret") => {
                 for key in ["data", "stringData"] {
                     for entry in node.get(key).map(Node::entries).unwrap_or(&[]) {
@@ -703,6 +712,43 @@ impl Inputs {
                 self.problem(ProblemKind::InvalidObject, source, node.range,
                     format!("{kind} `{name}` does not match the Kubernetes API types ({err}); it is not used"));
                 None
+            }
+        }
+    }
+}
+
+/// The API group and kind of the document `gather` writes into its snapshot about itself: the
+/// context and namespace it read, and each read the API server refused.
+pub const GATHER_GROUP: &str = "runner-doctor";
+pub const GATHER_REPORT_KIND: &str = "GatherReport";
+
+impl Inputs {
+    /// Each refused read of a `GatherReport` becomes a problem at its entry, so that a snapshot
+    /// checked offline reports it exactly as `check --live` does.
+    fn gather_report(&mut self, source: SourceId, node: &Node) {
+        for item in node.get("refused").map(Node::items).unwrap_or(&[]) {
+            let field = |key: &str| item.get(key).and_then(Node::as_str).unwrap_or("");
+            let (verb, resource, namespace) =
+                (field("verb"), field("resource"), field("namespace"));
+            let scope = if namespace.is_empty() {
+                "cluster-wide".to_string()
+            } else {
+                format!("in namespace `{namespace}`")
+            };
+            let status = field("status");
+            let message = format!(
+                "the API server refused to `{verb}` `{resource}` {scope}{}: the prediction is made without these objects",
+                if status.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({status})")
+                }
+            );
+            self.problem(ProblemKind::ReadRefused, source, item.range, message);
+            if let Some(problem) = self.problems.last_mut() {
+                problem.help = Some(format!(
+                    "grant the account that gathers `{verb}` on `{resource}`: the read-only ClusterRoles in `deploy/in-cluster/clusterrole.yaml` grant every read runner-doctor makes"
+                ));
             }
         }
     }

@@ -3,6 +3,7 @@
 use crate::model::load::ProblemKind;
 use crate::rules::Context;
 
+pub(crate) mod cluster_read_refused;
 pub(crate) mod invalid_object;
 pub(crate) mod invalid_toml;
 pub(crate) mod invalid_yaml;

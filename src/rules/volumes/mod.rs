@@ -5,3 +5,4 @@ pub(crate) mod docker_socket_mount;
 pub(crate) mod fs_group_not_applied;
 pub(crate) mod needless_mount_propagation;
 pub(crate) mod pod_spec_patch_adds_volume;
+pub(crate) mod probe_contradicts_prediction;
