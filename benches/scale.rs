@@ -40,7 +40,7 @@ fn alias_bomb_facts() {
     let mut bomb = String::from("- kind: Pod\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for level in 1..9 {
         let prev = format!("*a{}", level - 1);
-        let refs = vec![prev.as_str(); 10].join(", ");
+        let refs = [prev.as_str(); 10].join(", ");
         bomb.push_str(&format!("  a{level}: &a{level} [{refs}]\n"));
     }
     let ours = stream::parse_item(&stream::RawItem {
@@ -84,7 +84,7 @@ fn alias_bomb_facts() {
             serde_saphyr.is_err(),
             serde_saphyr
                 .err()
-                .map(|e| e.to_string())
+                .and_then(|e| e.to_string().lines().next().map(str::to_owned))
                 .unwrap_or_default()
         )
     );

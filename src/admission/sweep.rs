@@ -4,6 +4,10 @@
 //! the number of workloads, never by the dump: files are read twice, item by item
 //! ([`crate::source::stream`]) — first for the cluster context (Namespaces, SCCs, RBAC), then
 //! for the pods, admitted in parallel against that context over the platform's defaults.
+//! The first pass costs little: the splitter skips pods by the kind it sees and nothing is
+//! parsed but the context objects. The second reads only what admission reads: `status` and
+//! the containers' environment are dropped (from the YAML text before parsing; from the typed
+//! pod of a JSON item, which is deserialised straight from its text as metadata and spec).
 //!
 //! Each pod is also evaluated at PSA `baseline` and `restricted` (on the pod SCC admission
 //! mutated, as PSA sees it on OpenShift), whatever its namespace enforces, so the summary

@@ -2,13 +2,21 @@
 //! YAML streams and `oc get … -o json`, read object by object with memory bounded by the
 //! largest object rather than by the file, and parsed in parallel on the available cores.
 //!
-//! Splitting is textual and cheap. YAML: inside a document, the top-level `items:` key is
+//! Splitting is textual and cheap: it works on bytes straight from the read buffer (lines found
+//! with `memchr`, never decoded; each item is checked as UTF-8 once), so the one splitting
+//! thread stays ahead of the parsing workers. YAML: inside a document, the top-level `items:` key is
 //! followed by a block sequence whose entries are the lines starting `- ` at the entries'
 //! indentation; a line at that indentation or less that is not an entry, a comment or a blank
 //! ends the sequence. Block scalars are tracked so their content never splits an item, and
 //! `---`/`...` at column 0 separate documents. A document without a block `items:` sequence is
 //! one object. JSON: a byte scanner (strings and escapes tracked) cuts the elements of the
-//! top-level `items` array; a top-level object without one is one object.
+//! top-level `items` array, jumping through strings with `memchr`, and notes each element's
+//! top-level `kind` and `apiVersion` so callers can skip or type an item without parsing it
+//! twice; a top-level object without `items` is one object.
+//!
+//! On request the YAML splitter also drops blocks the caller never reads (`status:` of an item,
+//! `env:`/`envFrom:` values), keeping the dropped text aside: when it defined an anchor, it is
+//! put back, since an alias elsewhere may name it.
 //!
 //! Each YAML item is parsed on its own from saphyr-parser events straight into a
 //! `serde_json::Value` (no spanned tree: the audit needs values, not spans), resolving plain
