@@ -153,6 +153,10 @@ impl Inputs {
             self.add_toml_config(id, toml_doc.root, ConfigOrigin::File, placeholders);
             return;
         }
+        // The failed TOML tree goes before the YAML one is built: holding both made a large
+        // YAML input peak at the sum of the two (issue 11; the recovering TOML parser's tree
+        // of a YAML file is several times its size). The rare TOML fallback below parses again.
+        drop(toml_doc);
         let yaml_stream = yaml::parse(&text);
         let yaml_ok = yaml_stream.errors.is_empty()
             && yaml_stream
@@ -172,6 +176,8 @@ impl Inputs {
             self.add_yaml_stream(id, yaml_stream);
             return;
         }
+        drop(yaml_stream);
+        let toml_doc = toml::parse(masked.as_ref().map_or(text.as_str(), |m| m.text.as_str()));
         let id = self.sources.add(path, text, Origin::File);
         let placeholders = self.template_problem(id, masked.as_ref(), "file", false);
         self.toml_errors(id, toml_doc.errors);
