@@ -29,7 +29,65 @@ use runner_doctor::source::stream::{self, SplitOptions};
 mod gen_dump;
 
 fn main() {
+    alias_bomb_facts();
     divan::main();
+}
+
+/// For the YAML crate choice: what each candidate does with a "billion laughs" item (nine
+/// levels of ten aliases, 10^9 nodes once expanded). Printed, not asserted: the loaders' own
+/// tests assert ours.
+fn alias_bomb_facts() {
+    let mut bomb = String::from("- kind: Pod\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for level in 1..9 {
+        let prev = format!("*a{}", level - 1);
+        let refs = [prev.as_str(); 10].join(", ");
+        bomb.push_str(&format!("  a{level}: &a{level} [{refs}]\n"));
+    }
+    let ours = stream::parse_item(&stream::RawItem {
+        offset: 0,
+        kind: None,
+        api_version: None,
+        body: stream::Body::Yaml {
+            text: bomb.clone(),
+            entry: true,
+            prelude: None,
+        },
+    });
+    let spanned = runner_doctor::source::yaml::parse(&bomb);
+    let serde_saphyr = serde_saphyr::from_str::<serde_json::Value>(&bomb);
+    let verdict = |refused: bool, why: String| {
+        if refused {
+            format!("refused ({why})")
+        } else {
+            "EXPANDED".to_owned()
+        }
+    };
+    eprintln!("alias bomb, 10^9 nodes once expanded:");
+    eprintln!(
+        "  saphyr-parser events -> serde_json (stream::parse_item): {}",
+        verdict(ours.is_err(), ours.err().unwrap_or_default())
+    );
+    eprintln!(
+        "  saphyr-parser events -> spanned tree (source::yaml::parse): {}",
+        verdict(
+            !spanned.errors.is_empty(),
+            spanned
+                .errors
+                .first()
+                .map(|e| e.message.clone())
+                .unwrap_or_default()
+        )
+    );
+    eprintln!(
+        "  serde-saphyr 2.2 (default budget): {}",
+        verdict(
+            serde_saphyr.is_err(),
+            serde_saphyr
+                .err()
+                .and_then(|e| e.to_string().lines().next().map(str::to_owned))
+                .unwrap_or_default()
+        )
+    );
 }
 
 fn root() -> &'static Path {
@@ -237,6 +295,27 @@ fn parse_yaml_items_serde_saphyr(b: Bencher, pods: usize) {
             .iter()
             .filter(|t| serde_saphyr::from_str::<serde_json::Value>(t).is_ok())
             .count()
+    });
+}
+
+/// For the YAML crate choice: the same items into the loader's spanned tree (a byte span on
+/// every node, YAML 1.1 scalars, our alias budget), as `check` reads a file.
+#[divan::bench(args = pod_counts(), sample_count = 10)]
+fn parse_yaml_items_spanned_tree(b: Bencher, pods: usize) {
+    let text = dump_text(pods, false);
+    let items = stream::split_yaml_str(&text, SplitOptions::default());
+    let texts: Vec<&str> = items
+        .iter()
+        .filter_map(|i| match &i.body {
+            stream::Body::Yaml { text, .. } => Some(text.as_str()),
+            stream::Body::Json(_) => None,
+        })
+        .collect();
+    b.counter(BytesCount::new(text.len())).bench(|| {
+        texts
+            .iter()
+            .map(|t| runner_doctor::source::yaml::parse(t).documents.len())
+            .sum::<usize>()
     });
 }
 

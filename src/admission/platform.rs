@@ -26,6 +26,8 @@
 //!   annotation or GC fields (commit 8e50815f); only CREATE is simulated here, so this is moot.
 //! - `standardSCCNames` is unchanged in 4.17: `hostmount-anyuid-v2` is not required to exist.
 
+use std::sync::OnceLock;
+
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -68,21 +70,31 @@ pub const STANDARD_SCC_NAMES: &[&str] = &[
 /// The embedded, API-defaulted default SCCs of `platform` (e.g. `openshift-4.14`), or `None`
 /// for an unknown platform name.
 pub fn default_sccs(platform: &str) -> Option<Vec<SecurityContextConstraints>> {
-    let json = match platform {
-        "openshift-4.11" => OPENSHIFT_4_11,
-        "openshift-4.12" => OPENSHIFT_4_12,
-        "openshift-4.13" | "openshift-4.14" | "openshift-4.15" | "openshift-4.16" => OPENSHIFT_4_14,
-        "openshift-4.17" => OPENSHIFT_4_17,
+    // Parsed once per process and set: `check` asks for the set several times (the cluster
+    // context, the default RBAC), and parsing it was a tenth of the start-up.
+    static PARSED: [OnceLock<Option<Vec<SecurityContextConstraints>>>; 4] =
+        [const { OnceLock::new() }; 4];
+    let (json, slot) = match platform {
+        "openshift-4.11" => (OPENSHIFT_4_11, 0),
+        "openshift-4.12" => (OPENSHIFT_4_12, 1),
+        "openshift-4.13" | "openshift-4.14" | "openshift-4.15" | "openshift-4.16" => {
+            (OPENSHIFT_4_14, 2)
+        }
+        "openshift-4.17" => (OPENSHIFT_4_17, 3),
         _ => return None,
     };
-    // The data is compiled in and checked by a unit test, so a parse failure is a build bug;
-    // still, report it as "unknown" instead of panicking in library code.
-    let sccs: Vec<SecurityContextConstraints> = serde_json::from_str(json).ok()?;
-    Some(
-        sccs.into_iter()
-            .map(SecurityContextConstraints::defaulted)
-            .collect(),
-    )
+    PARSED[slot]
+        .get_or_init(|| {
+            // The data is compiled in and checked by a unit test, so a parse failure is a
+            // build bug; still, report it as "unknown" instead of panicking in library code.
+            let sccs: Vec<SecurityContextConstraints> = serde_json::from_str(json).ok()?;
+            Some(
+                sccs.into_iter()
+                    .map(SecurityContextConstraints::defaulted)
+                    .collect(),
+            )
+        })
+        .clone()
 }
 
 /// The platform's default RBAC for SCCs (reference openshift-scc.md §2.2): a ClusterRole

@@ -4,6 +4,10 @@
 //! the number of workloads, never by the dump: files are read twice, item by item
 //! ([`crate::source::stream`]) — first for the cluster context (Namespaces, SCCs, RBAC), then
 //! for the pods, admitted in parallel against that context over the platform's defaults.
+//! The first pass costs little: the splitter skips pods by the kind it sees and nothing is
+//! parsed but the context objects. The second reads only what admission reads: `status` and
+//! the containers' environment are dropped (from the YAML text before parsing; from the typed
+//! pod of a JSON item, which is deserialised straight from its text as metadata and spec).
 //!
 //! Each pod is also evaluated at PSA `baseline` and `restricted` (on the pod SCC admission
 //! mutated, as PSA sees it on OpenShift), whatever its namespace enforces, so the summary
@@ -213,13 +217,25 @@ pub fn sweep(
         options.threads
     };
     let file_refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
-    let split = SplitOptions { drop_status: true };
+    // Admission never reads status; the context objects keep their `env` (a runner
+    // ConfigMap or an operator's Runner may use the key), the workloads drop it.
+    let split = SplitOptions {
+        drop_status: true,
+        drop_env: false,
+    };
+    let split_workloads = SplitOptions {
+        drop_env: true,
+        ..split
+    };
 
     // Pass 1: the cluster context.
     let keep1 = |item: &RawItem| item.kind.as_deref().is_none_or(is_context_kind);
     let fold1 = |acc: &mut Acc, file: usize, item: RawItem| {
         if let Body::Json(bytes) = &item.body
-            && json_kind(bytes)
+            && item
+                .kind
+                .clone()
+                .or_else(|| json_kind(bytes))
                 .as_deref()
                 .is_none_or(|k| !is_context_kind(k))
         {
@@ -267,11 +283,21 @@ pub fn sweep(
     // Pass 2: the pods.
     let keep2 = |item: &RawItem| item.kind.as_deref().is_none_or(is_workload_kind);
     let fold2 = |acc: &mut Acc, file: usize, item: RawItem| {
-        if let Body::Json(bytes) = &item.body
-            && json_kind(bytes)
-                .as_deref()
-                .is_none_or(|k| !is_workload_kind(k))
-        {
+        // JSON: the fast path, typed straight from the text; `None` is not a workload.
+        if let Body::Json(bytes) = &item.body {
+            let parsed = match (&item.api_version, &item.kind) {
+                (Some(api), Some(kind)) => WorkloadKind::from_type(api, kind)
+                    .map(|k| PodTemplate::from_json_slice_as(k, bytes)),
+                _ => PodTemplate::from_json_slice(bytes),
+            };
+            match parsed {
+                Some(Ok(mut t)) => {
+                    drop_environment(&mut t);
+                    admit_one(acc, &t, &files[file], &cx, settings, options)
+                }
+                Some(Err(e)) => acc.problem(e.to_string()),
+                None => {}
+            }
             return;
         }
         let values = match stream::parse_item(&item) {
@@ -285,13 +311,11 @@ pub fn sweep(
                 return;
             }
         };
-        for mut v in values {
+        for v in values {
             // Admission never reads status, and a status the API types reject (a foreign
-            // emitter's empty timestamp) must not hide the pod.
-            if let Some(object) = v.as_object_mut() {
-                object.remove("status");
-            }
-            match PodTemplate::from_json(&v) {
+            // emitter's empty timestamp) must not hide the pod: only metadata and spec are
+            // read.
+            match PodTemplate::from_json_owned(v) {
                 Some(Ok(t)) => admit_one(acc, &t, &files[file], &cx, settings, options),
                 Some(Err(e)) => acc.problem(e.to_string()),
                 None => {}
@@ -300,7 +324,7 @@ pub fn sweep(
     };
     let (accs, errors) = stream::par_fold(
         &file_refs,
-        split,
+        split_workloads,
         threads,
         &keep2,
         &Acc::default,
@@ -320,6 +344,24 @@ pub fn sweep(
         });
     }
     Ok(merge(accs, settings, options, total, context_objects))
+}
+
+/// Drops the containers' environment, which no admission check reads, so the copies
+/// admission makes of the pod stay small (the YAML splitter drops it from the text already).
+fn drop_environment(t: &mut PodTemplate) {
+    let spec = &mut t.spec;
+    for c in spec
+        .containers
+        .iter_mut()
+        .chain(spec.init_containers.iter_mut().flatten())
+    {
+        c.env = None;
+        c.env_from = None;
+    }
+    for c in spec.ephemeral_containers.iter_mut().flatten() {
+        c.env = None;
+        c.env_from = None;
+    }
 }
 
 fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SweepError> {

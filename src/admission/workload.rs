@@ -192,6 +192,49 @@ impl PodTemplate {
         })
     }
 
+    /// As [`PodTemplate::from_json`], consuming the value (no copy) and reading only what
+    /// admission reads: `metadata` and `spec`, so `status` and anything else is ignored
+    /// however it is written. For the streaming audit, where each object is read once.
+    pub fn from_json_owned(value: serde_json::Value) -> Option<Result<Self, WorkloadError>> {
+        let kind = WorkloadKind::from_type(
+            value.get("apiVersion")?.as_str()?,
+            value.get("kind")?.as_str()?,
+        )?;
+        let name = value
+            .pointer("/metadata/name")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        Some(read_slim(kind, value).map_err(|source| WorkloadError { kind, name, source }))
+    }
+
+    /// As [`PodTemplate::from_json_owned`], straight from the JSON text of one object (the
+    /// `oc get -o json` fast path: no `serde_json::Value` is built). `None` when the text is
+    /// not a JSON object of a [`WorkloadKind`].
+    pub fn from_json_slice(bytes: &[u8]) -> Option<Result<Self, WorkloadError>> {
+        let head: Head<'_> = serde_json::from_slice(bytes).ok()?;
+        let kind = WorkloadKind::from_type(&head.api_version?, &head.kind?)?;
+        Some(Self::from_json_slice_as(kind, bytes))
+    }
+
+    /// As [`PodTemplate::from_json_slice`] when the kind is already known (the splitter saw
+    /// `apiVersion` and `kind`), so the text is parsed once.
+    pub fn from_json_slice_as(kind: WorkloadKind, bytes: &[u8]) -> Result<Self, WorkloadError> {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        read_slim(kind, &mut de)
+            .and_then(|t| de.end().map(|()| t))
+            .map_err(|source| WorkloadError {
+                kind,
+                // Only for the message: the name as far as the text can be read.
+                name: serde_json::from_slice::<Head<'_>>(bytes)
+                    .ok()
+                    .and_then(|h| h.metadata?.name)
+                    .map(String::from)
+                    .unwrap_or_default(),
+                source,
+            })
+    }
+
     /// The pod as the controller would send it: the template in the workload's namespace,
     /// named as the module documentation says. A Pod is returned unchanged.
     pub fn simulated_pod(&self) -> Pod {
@@ -217,6 +260,95 @@ impl PodTemplate {
     pub fn display(&self) -> String {
         format!("{}/{}", self.kind, self.name)
     }
+}
+
+/// The identifying fields of an object, read without building the rest.
+#[derive(serde::Deserialize)]
+struct Head<'a> {
+    #[serde(rename = "apiVersion", borrow)]
+    api_version: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    kind: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    metadata: Option<HeadMeta<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct HeadMeta<'a> {
+    #[serde(borrow)]
+    name: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// The two parts of a workload admission reads; unknown fields (`status`, `apiVersion`,
+/// `kind`) are skipped without being built.
+#[derive(serde::Deserialize)]
+struct Slim<S> {
+    metadata: Option<ObjectMeta>,
+    spec: Option<S>,
+}
+
+fn slim<'de, S, D>(d: D) -> Result<(ObjectMeta, Option<S>), serde_json::Error>
+where
+    S: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de, Error = serde_json::Error>,
+{
+    let s: Slim<S> = serde::Deserialize::deserialize(d)?;
+    Ok((s.metadata.unwrap_or_default(), s.spec))
+}
+
+/// Reads a workload of `kind` from any JSON deserializer (a value or text).
+fn read_slim<'de, D>(kind: WorkloadKind, d: D) -> Result<PodTemplate, serde_json::Error>
+where
+    D: serde::Deserializer<'de, Error = serde_json::Error>,
+{
+    use k8s_openapi::api::apps::v1::{
+        DaemonSetSpec, DeploymentSpec, ReplicaSetSpec, StatefulSetSpec,
+    };
+    use k8s_openapi::api::batch::v1::{CronJobSpec, JobSpec};
+    Ok(match kind {
+        WorkloadKind::Pod => {
+            let (metadata, spec) = slim::<PodSpec, _>(d)?;
+            PodTemplate {
+                kind,
+                name: metadata
+                    .name
+                    .clone()
+                    .or_else(|| metadata.generate_name.clone())
+                    .unwrap_or_default(),
+                namespace: metadata.namespace.clone(),
+                metadata,
+                spec: spec.unwrap_or_default(),
+            }
+        }
+        WorkloadKind::Deployment => {
+            let (m, s) = slim::<DeploymentSpec, _>(d)?;
+            template(kind, m, s.map(|s| s.template))
+        }
+        WorkloadKind::StatefulSet => {
+            let (m, s) = slim::<StatefulSetSpec, _>(d)?;
+            template(kind, m, s.map(|s| s.template))
+        }
+        WorkloadKind::DaemonSet => {
+            let (m, s) = slim::<DaemonSetSpec, _>(d)?;
+            template(kind, m, s.map(|s| s.template))
+        }
+        WorkloadKind::ReplicaSet => {
+            let (m, s) = slim::<ReplicaSetSpec, _>(d)?;
+            template(kind, m, s.and_then(|s| s.template))
+        }
+        WorkloadKind::Job => {
+            let (m, s) = slim::<JobSpec, _>(d)?;
+            template(kind, m, s.map(|s| s.template))
+        }
+        WorkloadKind::CronJob => {
+            let (m, s) = slim::<CronJobSpec, _>(d)?;
+            template(
+                kind,
+                m,
+                s.and_then(|s| s.job_template.spec).map(|s| s.template),
+            )
+        }
+    })
 }
 
 #[cfg(test)]

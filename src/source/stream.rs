@@ -2,13 +2,21 @@
 //! YAML streams and `oc get … -o json`, read object by object with memory bounded by the
 //! largest object rather than by the file, and parsed in parallel on the available cores.
 //!
-//! Splitting is textual and cheap. YAML: inside a document, the top-level `items:` key is
+//! Splitting is textual and cheap: it works on bytes straight from the read buffer (lines found
+//! with `memchr`, never decoded; each item is checked as UTF-8 once), so the one splitting
+//! thread stays ahead of the parsing workers. YAML: inside a document, the top-level `items:` key is
 //! followed by a block sequence whose entries are the lines starting `- ` at the entries'
 //! indentation; a line at that indentation or less that is not an entry, a comment or a blank
 //! ends the sequence. Block scalars are tracked so their content never splits an item, and
 //! `---`/`...` at column 0 separate documents. A document without a block `items:` sequence is
 //! one object. JSON: a byte scanner (strings and escapes tracked) cuts the elements of the
-//! top-level `items` array; a top-level object without one is one object.
+//! top-level `items` array, jumping through strings with `memchr`, and notes each element's
+//! top-level `kind` and `apiVersion` so callers can skip or type an item without parsing it
+//! twice; a top-level object without `items` is one object.
+//!
+//! On request the YAML splitter also drops blocks the caller never reads (`status:` of an item,
+//! `env:`/`envFrom:` values), keeping the dropped text aside: when it defined an anchor, it is
+//! put back, since an alias elsewhere may name it.
 //!
 //! Each YAML item is parsed on its own from saphyr-parser events straight into a
 //! `serde_json::Value` (no spanned tree: the audit needs values, not spans), resolving plain
@@ -60,8 +68,10 @@ pub enum Body {
 pub struct RawItem {
     /// Byte offset of the item in its file.
     pub offset: u64,
-    /// The top-level `kind:` when the splitter saw it (YAML only).
+    /// The top-level `kind` when the splitter saw it.
     pub kind: Option<String>,
+    /// The top-level `apiVersion` when the splitter saw it (JSON only).
+    pub api_version: Option<String>,
     /// The text.
     pub body: Body,
 }
@@ -72,6 +82,10 @@ pub struct SplitOptions {
     /// Drop each YAML item's top-level `status:` block before parsing (admission never reads
     /// status, and it is a third of a running pod).
     pub drop_status: bool,
+    /// Drop every block `env:` and `envFrom:` value of the items (containers' environment,
+    /// which neither SCC admission nor PSA reads, and often the largest part of a spec).
+    /// Only for callers that read workloads for admission: other objects may use those keys.
+    pub drop_env: bool,
 }
 
 /// Splits one file into items, calling `sink` for each; `sink` returns `false` to stop.
@@ -134,65 +148,104 @@ enum DocState {
     Trailer,
 }
 
+/// The YAML splitter works on raw bytes, line by line: every test it makes is on ASCII
+/// (indentation, `- `, `kind:`, `---`, block-scalar indicators), which UTF-8 never uses inside
+/// a multi-byte character, so lines need no decoding; each item is checked as UTF-8 once,
+/// when it is emitted.
 struct YamlSplitter<'a> {
     options: SplitOptions,
     sink: &'a mut dyn FnMut(RawItem) -> bool,
     state: DocState,
     /// Whole-document text while no `items:` sequence was found.
-    doc: String,
+    doc: Vec<u8>,
     doc_offset: u64,
     doc_kind: Option<String>,
     /// The current entry.
-    item: String,
+    item: Vec<u8>,
     item_offset: u64,
     item_kind: Option<String>,
     /// Indentation of the line that opened a block scalar, while in one.
     block_scalar: Option<usize>,
     /// Indentation of a `status:` key being dropped.
     dropping: Option<usize>,
-    header_has_anchor: bool,
+    /// The bytes dropped from the current item, and where: (position in `item`, bytes of
+    /// `item` they replace, their length). Kept so that an anchor defined in a dropped block
+    /// can be put back: an alias elsewhere may name it.
+    dropped: Vec<u8>,
+    dropped_at: Vec<(usize, usize, usize)>,
     prelude: Option<Arc<String>>,
     prelude_full: bool,
     stopped: bool,
 }
 
-fn indentation(line: &str) -> usize {
-    line.len() - line.trim_start_matches(' ').len()
+fn indentation(line: &[u8]) -> usize {
+    line.iter().take_while(|&&b| b == b' ').count()
 }
 
-fn is_blank_or_comment(line: &str) -> bool {
-    let t = line.trim_start();
-    t.is_empty() || t.starts_with('#')
+fn trim_end(line: &[u8]) -> &[u8] {
+    let n = line.len()
+        - line
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+    &line[..n]
+}
+
+fn trim_start(line: &[u8]) -> &[u8] {
+    let n = line.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    &line[n..]
+}
+
+fn is_blank_or_comment(line: &[u8]) -> bool {
+    matches!(trim_start(line).first(), None | Some(b'#'))
 }
 
 /// Whether the line's value opens a block scalar (`key: |`, `- >-`, `key: |2 # c`).
-fn opens_block_scalar(line: &str) -> bool {
-    let body = line.trim_end();
-    let body = match body.find(" #") {
-        Some(i) if !body[..i].contains(['"', '\'']) => body[..i].trim_end(),
-        _ => body,
-    };
-    let Some(pos) = body.rfind(['|', '>']) else {
+fn opens_block_scalar(line: &[u8]) -> bool {
+    // Most lines hold neither indicator; this test keeps the splitter at memory speed.
+    if memchr::memchr2(b'|', b'>', line).is_none() {
+        return false;
+    }
+    let mut body = trim_end(line);
+    if let Some(i) = memchr::memmem::find(body, b" #")
+        && memchr::memchr2(b'"', b'\'', &body[..i]).is_none()
+    {
+        body = trim_end(&body[..i]);
+    }
+    let Some(pos) = memchr::memrchr2(b'|', b'>', body) else {
         return false;
     };
     let head = &body[..pos];
     let tail = &body[pos + 1..];
-    (head.ends_with(": ") || head.ends_with("- ") || head.trim().is_empty() || head.ends_with(':'))
-        && tail.bytes().all(|b| matches!(b, b'-' | b'+' | b'0'..=b'9'))
+    (head.ends_with(b": ")
+        || head.ends_with(b"- ")
+        || trim_start(head).is_empty()
+        || head.ends_with(b":"))
+        && tail.iter().all(|b| matches!(b, b'-' | b'+' | b'0'..=b'9'))
 }
 
 /// Whether the text may define an anchor (`&name` after a space, `-` or `:`).
-fn may_define_anchor(text: &str) -> bool {
-    text.as_bytes()
-        .windows(2)
-        .any(|w| w[0] == b' ' && w[1] == b'&')
+fn may_define_anchor(text: &[u8]) -> bool {
+    memchr::memchr_iter(b'&', text).any(|i| i > 0 && text[i - 1] == b' ')
 }
 
-fn kind_of(line_after_indent: &str) -> Option<String> {
-    let v = line_after_indent.strip_prefix("kind:")?;
-    let v = v.split(" #").next().unwrap_or("").trim();
-    let v = v.trim_matches(['"', '\'']);
-    (!v.is_empty()).then(|| v.to_owned())
+fn kind_of(line_after_indent: &[u8]) -> Option<String> {
+    let v = line_after_indent.strip_prefix(b"kind:")?;
+    let v = match memchr::memmem::find(v, b" #") {
+        Some(i) => &v[..i],
+        None => v,
+    };
+    let v = trim_end(trim_start(v));
+    let v = v.strip_prefix(b"\"").or(v.strip_prefix(b"'")).unwrap_or(v);
+    let v = v.strip_suffix(b"\"").or(v.strip_suffix(b"'")).unwrap_or(v);
+    (!v.is_empty()).then(|| String::from_utf8_lossy(v).into_owned())
+}
+
+/// An item's text: UTF-8 as read, or with invalid bytes replaced (the parser then reads the
+/// replacement characters as text, and the item stays readable around them).
+fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 impl YamlSplitter<'_> {
@@ -202,17 +255,29 @@ impl YamlSplitter<'_> {
         }
     }
 
+    /// The document header as the start of a prelude.
+    fn header_prelude(&self) -> String {
+        let mut h = String::from_utf8_lossy(&self.doc).into_owned();
+        h.push_str("items:\n");
+        h
+    }
+
     fn finish_item(&mut self) {
         if self.item.is_empty() {
             return;
         }
-        let text = std::mem::take(&mut self.item);
-        if !self.prelude_full && may_define_anchor(&text) {
-            let mut p = self.prelude.as_deref().cloned().unwrap_or_else(|| {
-                let mut h = self.doc.clone();
-                h.push_str("items:\n");
-                h
-            });
+        if !self.dropped.is_empty() && may_define_anchor(&self.dropped) {
+            self.restore_dropped();
+        }
+        self.dropped.clear();
+        self.dropped_at.clear();
+        let text = into_text(std::mem::take(&mut self.item));
+        if !self.prelude_full && may_define_anchor(text.as_bytes()) {
+            let mut p = self
+                .prelude
+                .as_deref()
+                .cloned()
+                .unwrap_or_else(|| self.header_prelude());
             if p.len() + text.len() > MAX_ANCHOR_PRELUDE {
                 self.prelude_full = true;
             } else {
@@ -223,6 +288,7 @@ impl YamlSplitter<'_> {
         let item = RawItem {
             offset: self.item_offset,
             kind: self.item_kind.take(),
+            api_version: None,
             body: Body::Yaml {
                 text,
                 entry: true,
@@ -232,14 +298,39 @@ impl YamlSplitter<'_> {
         self.emit(item);
     }
 
+    /// Puts the dropped blocks back into the item.
+    fn restore_dropped(&mut self) {
+        let mut full = Vec::with_capacity(self.item.len() + self.dropped.len());
+        let (mut last, mut from) = (0, 0);
+        for &(pos, replaces, len) in &self.dropped_at {
+            full.extend_from_slice(&self.item[last..pos]);
+            full.extend_from_slice(&self.dropped[from..from + len]);
+            from += len;
+            last = pos + replaces;
+        }
+        full.extend_from_slice(&self.item[last..]);
+        self.item = full;
+    }
+
+    /// Drops a line of the current item (`replaces`: bytes just pushed in its place).
+    fn drop_line(&mut self, line: &[u8], replaces: usize) {
+        let pos = self.item.len() - replaces;
+        match self.dropped_at.last_mut() {
+            Some((p, r, len)) if *p + *r == pos && replaces == 0 => *len += line.len(),
+            _ => self.dropped_at.push((pos, replaces, line.len())),
+        }
+        self.dropped.extend_from_slice(line);
+    }
+
     fn finish_doc(&mut self) {
         match self.state {
             DocState::Header => {
                 if !is_blank_doc(&self.doc) {
-                    let text = std::mem::take(&mut self.doc);
+                    let text = into_text(std::mem::take(&mut self.doc));
                     let item = RawItem {
                         offset: self.doc_offset,
                         kind: self.doc_kind.take(),
+                        api_version: None,
                         body: Body::Yaml {
                             text,
                             entry: false,
@@ -256,29 +347,28 @@ impl YamlSplitter<'_> {
         self.state = DocState::Header;
         self.block_scalar = None;
         self.dropping = None;
-        self.header_has_anchor = false;
         self.prelude = None;
         self.prelude_full = false;
     }
 
-    fn line(&mut self, line: &str, offset: u64) {
+    fn line(&mut self, line: &[u8], offset: u64) {
         let indent = indentation(line);
         if let Some(bs) = self.block_scalar {
-            if line.trim().is_empty() || indent > bs {
-                self.push(line, offset);
+            if trim_start(line).is_empty() || indent > bs {
+                self.push(line, indent);
                 return;
             }
             self.block_scalar = None;
         }
-        if indent == 0 && (is_marker(line, "---") || is_marker(line, "...")) {
+        if indent == 0 && (is_marker(line, b"---") || is_marker(line, b"...")) {
             self.finish_doc();
             self.doc_offset = offset + line.len() as u64;
-            if is_marker(line, "---") {
+            if is_marker(line, b"---") {
                 // `--- key: value` or `--- |` put content on the marker line.
-                let rest = line[3..].trim_start();
-                if !rest.is_empty() && !rest.starts_with('#') {
-                    self.doc.push_str(rest);
-                    self.doc.push('\n');
+                let rest = trim_start(&line[3..]);
+                if !rest.is_empty() && !rest.starts_with(b"#") {
+                    self.doc.extend_from_slice(trim_end(rest));
+                    self.doc.push(b'\n');
                 }
             }
             return;
@@ -289,14 +379,11 @@ impl YamlSplitter<'_> {
                     if let Some(k) = kind_of(line) {
                         self.doc_kind = Some(k);
                     }
-                    let t = line.trim_end();
-                    if t == "items:" || t.starts_with("items: #") {
+                    let t = trim_end(line);
+                    if t == b"items:" || t.starts_with(b"items: #") {
                         self.state = DocState::Items(None);
-                        self.header_has_anchor = may_define_anchor(&self.doc);
-                        if self.header_has_anchor {
-                            let mut h = self.doc.clone();
-                            h.push_str("items:\n");
-                            self.prelude = Some(Arc::new(h));
+                        if may_define_anchor(&self.doc) {
+                            self.prelude = Some(Arc::new(self.header_prelude()));
                         }
                         return;
                     }
@@ -304,7 +391,7 @@ impl YamlSplitter<'_> {
                 if self.doc.is_empty() {
                     self.doc_offset = offset;
                 }
-                self.doc.push_str(line);
+                self.doc.extend_from_slice(line);
                 if opens_block_scalar(line) {
                     self.block_scalar = Some(indent);
                 }
@@ -312,12 +399,12 @@ impl YamlSplitter<'_> {
             DocState::Items(seq_indent) => {
                 if is_blank_or_comment(line) {
                     if !self.item.is_empty() {
-                        self.item.push_str(line);
+                        self.item.extend_from_slice(line);
                     }
                     return;
                 }
                 let rest = &line[indent..];
-                let is_entry = rest.starts_with("- ") || rest.trim_end() == "-";
+                let is_entry = rest.starts_with(b"- ") || trim_end(rest) == b"-";
                 match seq_indent {
                     None if is_entry => {
                         self.state = DocState::Items(Some(indent));
@@ -327,7 +414,7 @@ impl YamlSplitter<'_> {
                         self.finish_item();
                         self.start_item(line, indent, offset);
                     }
-                    Some(si) if indent > si => self.push(line, offset),
+                    Some(si) if indent > si => self.push(line, indent),
                     _ => {
                         // Anything else at the sequence's indentation or less ends it.
                         self.finish_item();
@@ -339,12 +426,12 @@ impl YamlSplitter<'_> {
         }
     }
 
-    fn start_item(&mut self, line: &str, indent: usize, offset: u64) {
+    fn start_item(&mut self, line: &[u8], indent: usize, offset: u64) {
         self.item_offset = offset;
         self.item_kind = None;
         self.dropping = None;
-        self.item.push_str(line);
-        let key_line = line[indent + 1..].trim_start();
+        self.item.extend_from_slice(line);
+        let key_line = trim_start(&line[indent + 1..]);
         if let Some(k) = kind_of(key_line) {
             self.item_kind = Some(k);
         }
@@ -353,49 +440,86 @@ impl YamlSplitter<'_> {
         }
     }
 
-    /// A line inside the current entry (or document header).
-    fn push(&mut self, line: &str, _offset: u64) {
-        let indent = indentation(line);
-        if let DocState::Items(Some(si)) = self.state {
-            if self.block_scalar.is_none() && !is_blank_or_comment(line) {
-                if let Some(d) = self.dropping {
-                    if indent > d {
-                        return;
-                    }
-                    self.dropping = None;
-                }
-                if indent == si + 2 {
-                    let rest = &line[indent..];
-                    if let Some(k) = kind_of(rest) {
-                        self.item_kind = Some(k);
-                    }
-                    if self.options.drop_status && rest.trim_end() == "status:" {
-                        self.dropping = Some(indent);
-                        return;
-                    }
-                }
+    /// A line inside the current entry (or document header), `indent` its indentation.
+    fn push(&mut self, line: &[u8], indent: usize) {
+        let DocState::Items(Some(si)) = self.state else {
+            self.doc.extend_from_slice(line);
+            return;
+        };
+        if self.block_scalar.is_some() || is_blank_or_comment(line) {
+            if self.dropping.is_some() {
+                self.drop_line(line, 0);
+            } else {
+                self.item.extend_from_slice(line);
+            }
+            return;
+        }
+        let rest = &line[indent..];
+        if let Some(d) = self.dropping {
+            // The dropped value: deeper lines, and a block sequence's entries, which may sit
+            // at the key's own indentation (`env:` then `- name: …`).
+            if indent > d || (indent == d && (rest.starts_with(b"- ") || trim_end(rest) == b"-")) {
                 if opens_block_scalar(line) {
                     self.block_scalar = Some(indent);
                 }
-            } else if self.dropping.is_some() {
+                self.drop_line(line, 0);
                 return;
             }
-            self.item.push_str(line);
-        } else {
-            self.doc.push_str(line);
+            self.dropping = None;
         }
+        if indent == si + 2 {
+            if let Some(k) = kind_of(rest) {
+                self.item_kind = Some(k);
+            }
+            if self.options.drop_status && trim_end(rest) == b"status:" {
+                self.dropping = Some(indent);
+                self.drop_line(line, 0);
+                return;
+            }
+        }
+        if self.options.drop_env && indent > si + 2 {
+            // `env:` alone on its line, or as the first key of a sequence entry (`- env:`,
+            // as `oc` prints a container whose keys sort after it).
+            let (dash, key) = match rest.strip_prefix(b"- ") {
+                Some(after) => (true, after),
+                None => (false, rest),
+            };
+            let key_indent = indent + (rest.len() - key.len()) + indentation(key);
+            let key = trim_end(trim_start(key));
+            if key == b"env:" || key == b"envFrom:" {
+                self.dropping = Some(key_indent);
+                if dash {
+                    // Keep the entry, now opening on the next key.
+                    let kept = indent + 1;
+                    self.item.extend_from_slice(&line[..kept]);
+                    self.item.push(b'\n');
+                    self.drop_line(line, kept + 1);
+                } else {
+                    self.drop_line(line, 0);
+                }
+                return;
+            }
+        }
+        if opens_block_scalar(line) {
+            self.block_scalar = Some(indent);
+        }
+        self.item.extend_from_slice(line);
     }
 }
 
-fn is_marker(line: &str, marker: &str) -> bool {
-    line.strip_prefix(marker)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+fn is_marker(line: &[u8], marker: &[u8]) -> bool {
+    line.strip_prefix(marker).is_some_and(|rest| {
+        rest.first()
+            .is_none_or(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+    })
 }
 
-fn is_blank_doc(text: &str) -> bool {
-    text.lines().all(is_blank_or_comment)
+fn is_blank_doc(text: &[u8]) -> bool {
+    text.split(|&b| b == b'\n').all(is_blank_or_comment)
 }
 
+/// Reads lines straight from the reader's buffer (no copy, no decoding); only a line that
+/// straddles two buffer fills is copied once.
 fn split_yaml(
     mut reader: impl BufRead,
     options: SplitOptions,
@@ -406,40 +530,108 @@ fn split_yaml(
         options,
         sink,
         state: DocState::Header,
-        doc: String::new(),
+        doc: Vec::new(),
         doc_offset: 0,
         doc_kind: None,
-        item: String::new(),
+        item: Vec::new(),
         item_offset: 0,
         item_kind: None,
         block_scalar: None,
         dropping: None,
-        header_has_anchor: false,
+        dropped: Vec::new(),
+        dropped_at: Vec::new(),
         prelude: None,
         prelude_full: false,
         stopped: false,
     };
-    let mut buf = Vec::with_capacity(256);
+    let mut carry: Vec<u8> = Vec::new();
     let mut offset = 0u64;
     let mut last_report = 0u64;
     loop {
-        buf.clear();
-        let n = reader.read_until(b'\n', &mut buf)?;
-        if n == 0 || s.stopped {
+        let chunk = match reader.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() || s.stopped {
             break;
         }
-        let line = String::from_utf8_lossy(&buf);
-        s.line(&line, offset);
-        offset += n as u64;
+        let len = chunk.len();
+        let mut start = 0;
+        if !carry.is_empty() {
+            let Some(nl) = memchr::memchr(b'\n', chunk) else {
+                carry.extend_from_slice(chunk);
+                reader.consume(len);
+                continue;
+            };
+            carry.extend_from_slice(&chunk[..=nl]);
+            s.line(&carry, offset);
+            offset += carry.len() as u64;
+            carry.clear();
+            start = nl + 1;
+        }
+        let base = start;
+        for nl in memchr::memchr_iter(b'\n', &chunk[base..]) {
+            let end = base + nl + 1;
+            let line = &chunk[start..end];
+            s.line(line, offset);
+            offset += line.len() as u64;
+            start = end;
+            if s.stopped {
+                break;
+            }
+        }
+        carry.extend_from_slice(&chunk[start..]);
+        reader.consume(len);
         if offset - last_report >= 8 << 20 {
             last_report = offset;
             progress(offset);
         }
     }
+    if !carry.is_empty() && !s.stopped {
+        s.line(&carry, offset);
+        offset += carry.len() as u64;
+    }
     s.finish_doc();
     progress(offset);
     Ok(())
 }
+
+/// What the string being scanned is kept as.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Collect {
+    Nothing,
+    /// A string at the top level of the document (where `items` is looked for).
+    DocKey,
+    /// A key at the top level of an item.
+    ItemKey,
+    /// The value of an item's `kind`.
+    ItemKind,
+    /// The value of an item's `apiVersion`.
+    ItemApiVersion,
+}
+
+/// The last key seen at an item's top level, as far as the splitter cares.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ItemKey {
+    Other,
+    Kind,
+    ApiVersion,
+}
+
+/// Bytes the JSON scanner stops at outside strings; everything else (whitespace, numbers,
+/// literals) is skipped in a tight loop.
+const JSON_STRUCTURAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'{' as usize] = true;
+    t[b'}' as usize] = true;
+    t[b'[' as usize] = true;
+    t[b']' as usize] = true;
+    t[b':' as usize] = true;
+    t[b',' as usize] = true;
+    t
+};
 
 /// The JSON scanner's view of where it is.
 struct JsonSplitter<'a> {
@@ -447,15 +639,23 @@ struct JsonSplitter<'a> {
     depth: u32,
     in_str: bool,
     esc: bool,
-    /// The current string's bytes, for keys at depth 1.
-    key: Vec<u8>,
-    collecting_key: bool,
+    collect: Collect,
+    /// The string being collected, without its escapes.
+    text: Vec<u8>,
+    /// Whether it had an escape (then it is never taken for `items`, `kind` or their values:
+    /// the parser decides).
+    text_escaped: bool,
     last_key: Vec<u8>,
     /// Depth of the elements being cut (2 inside `{"items": [`, 1 inside a top-level `[`).
     items_depth: Option<u32>,
     item: Vec<u8>,
     item_offset: u64,
     in_item: bool,
+    /// At the item's top level: whether the next string is a key.
+    item_expect_key: bool,
+    item_key: ItemKey,
+    item_kind: Option<String>,
+    item_api_version: Option<String>,
     /// A top-level object without `items`, kept whole.
     whole: Vec<u8>,
     whole_offset: u64,
@@ -464,11 +664,12 @@ struct JsonSplitter<'a> {
 }
 
 impl JsonSplitter<'_> {
-    fn emit(&mut self, body: Vec<u8>, offset: u64) {
+    fn emit(&mut self, body: Vec<u8>, offset: u64, kind: Option<String>, api: Option<String>) {
         if !self.stopped
             && !(self.sink)(RawItem {
                 offset,
-                kind: None,
+                kind,
+                api_version: api,
                 body: Body::Json(body),
             })
         {
@@ -476,33 +677,98 @@ impl JsonSplitter<'_> {
         }
     }
 
+    fn at_item_top(&self) -> bool {
+        self.in_item && self.items_depth.is_some_and(|d| self.depth == d + 1)
+    }
+
+    fn end_string(&mut self) {
+        let text = std::mem::take(&mut self.text);
+        let escaped = std::mem::take(&mut self.text_escaped);
+        let plain = |t: Vec<u8>| (!escaped).then(|| String::from_utf8(t).ok()).flatten();
+        match self.collect {
+            Collect::Nothing => {}
+            Collect::DocKey => self.last_key = if escaped { Vec::new() } else { text },
+            Collect::ItemKey => {
+                self.item_key = match (escaped, text.as_slice()) {
+                    (false, b"kind") => ItemKey::Kind,
+                    (false, b"apiVersion") => ItemKey::ApiVersion,
+                    _ => ItemKey::Other,
+                }
+            }
+            Collect::ItemKind => self.item_kind = plain(text),
+            Collect::ItemApiVersion => self.item_api_version = plain(text),
+        }
+        self.collect = Collect::Nothing;
+    }
+
+    /// Scans one chunk. Inside strings it jumps from quote or backslash to the next with
+    /// `memchr` (most of an object's bytes are in strings); outside, only brackets, quotes,
+    /// colons and commas matter.
     fn feed(&mut self, chunk: &[u8], base: u64) {
         let mut item_from: Option<usize> = self.in_item.then_some(0);
         let mut whole_from: Option<usize> = (self.depth > 0 && !self.saw_items).then_some(0);
-        for (i, &b) in chunk.iter().enumerate() {
+        let n = chunk.len();
+        let mut i = 0;
+        if self.esc {
+            // The escaped byte opens this chunk.
+            self.esc = false;
+            i = 1;
+        }
+        while i < n {
             if self.in_str {
-                if self.esc {
-                    self.esc = false;
-                } else if b == b'\\' {
-                    self.esc = true;
-                } else if b == b'"' {
-                    self.in_str = false;
-                    if self.collecting_key {
-                        self.collecting_key = false;
-                        self.last_key = std::mem::take(&mut self.key);
+                let Some(j) = memchr::memchr2(b'"', b'\\', &chunk[i..]) else {
+                    if self.collect != Collect::Nothing {
+                        self.text.extend_from_slice(&chunk[i..]);
                     }
-                } else if self.collecting_key {
-                    self.key.push(b);
+                    break;
+                };
+                let at = i + j;
+                if self.collect != Collect::Nothing {
+                    self.text.extend_from_slice(&chunk[i..at]);
                 }
+                if chunk[at] == b'\\' {
+                    self.text_escaped = true;
+                    // Skip the escaped byte, which may be the next chunk's first.
+                    if at + 1 < n {
+                        i = at + 2;
+                    } else {
+                        self.esc = true;
+                        i = n;
+                    }
+                    continue;
+                }
+                self.in_str = false;
+                self.end_string();
+                i = at + 1;
                 continue;
             }
+            while i < n && !JSON_STRUCTURAL[usize::from(chunk[i])] {
+                i += 1;
+            }
+            if i == n {
+                break;
+            }
+            let b = chunk[i];
             match b {
                 b'"' => {
                     self.in_str = true;
-                    if self.depth == 1 && self.items_depth.is_none() {
-                        self.collecting_key = true;
-                        self.key.clear();
-                    }
+                    self.collect = if self.at_item_top() {
+                        match (self.item_expect_key, self.item_key) {
+                            (true, _) => Collect::ItemKey,
+                            (false, ItemKey::Kind) => Collect::ItemKind,
+                            (false, ItemKey::ApiVersion) => Collect::ItemApiVersion,
+                            (false, ItemKey::Other) => Collect::Nothing,
+                        }
+                    } else if self.depth == 1 && self.items_depth.is_none() {
+                        Collect::DocKey
+                    } else {
+                        Collect::Nothing
+                    };
+                }
+                b':' if self.at_item_top() => self.item_expect_key = false,
+                b',' if self.at_item_top() => {
+                    self.item_expect_key = true;
+                    self.item_key = ItemKey::Other;
                 }
                 b'{' | b'[' => {
                     if self.depth == 0 {
@@ -527,6 +793,10 @@ impl JsonSplitter<'_> {
                     if b == b'{' && !self.in_item && self.items_depth == Some(self.depth) {
                         self.in_item = true;
                         self.item_offset = base + i as u64;
+                        self.item_expect_key = true;
+                        self.item_key = ItemKey::Other;
+                        self.item_kind = None;
+                        self.item_api_version = None;
                         item_from = Some(i);
                     }
                     self.depth += 1;
@@ -539,7 +809,9 @@ impl JsonSplitter<'_> {
                         self.in_item = false;
                         let body = std::mem::take(&mut self.item);
                         let off = self.item_offset;
-                        self.emit(body, off);
+                        let kind = self.item_kind.take();
+                        let api = self.item_api_version.take();
+                        self.emit(body, off, kind, api);
                     }
                     if self.items_depth.is_some_and(|d| self.depth < d) {
                         self.items_depth = None;
@@ -551,13 +823,14 @@ impl JsonSplitter<'_> {
                             self.whole.extend_from_slice(&chunk[from..=i]);
                             let w = std::mem::take(&mut self.whole);
                             let off = self.whole_offset;
-                            self.emit(w, off);
+                            self.emit(w, off, None, None);
                         }
                         self.last_key.clear();
                     }
                 }
                 _ => {}
             }
+            i += 1;
         }
         if let Some(from) = item_from
             && self.in_item
@@ -583,13 +856,18 @@ fn split_json(
         depth: 0,
         in_str: false,
         esc: false,
-        key: Vec::new(),
-        collecting_key: false,
+        collect: Collect::Nothing,
+        text: Vec::new(),
+        text_escaped: false,
         last_key: Vec::new(),
         items_depth: None,
         item: Vec::new(),
         item_offset: 0,
         in_item: false,
+        item_expect_key: false,
+        item_key: ItemKey::Other,
+        item_kind: None,
+        item_api_version: None,
         whole: Vec::new(),
         whole_offset: 0,
         saw_items: false,
@@ -923,7 +1201,13 @@ mod tests {
             "  status:\n    phase: Running\n    conditions:\n    - type: Ready\n",
             "  status:\n    phase: Running\n    conditions:\n    - type: Ready\n  zlast: kept\n",
         );
-        let items = split_yaml_str(&text, SplitOptions { drop_status: true });
+        let items = split_yaml_str(
+            &text,
+            SplitOptions {
+                drop_status: true,
+                ..SplitOptions::default()
+            },
+        );
         let v = values(&items);
         assert_eq!(v[1].get("status"), None);
         assert_eq!(v[1]["zlast"], "kept");
@@ -1115,12 +1399,161 @@ mod tests {
             );
             let mut names: Vec<String> = accs.into_iter().flatten().collect();
             names.sort();
-            // The JSON Namespace has no kind seen by the splitter, so it is kept.
-            assert_eq!(names.len(), 502, "threads {threads}");
+            // The splitter sees the JSON items' kinds too, so the JSON Namespace is dropped.
+            assert_eq!(names.len(), 501, "threads {threads}");
+            assert!(!names.iter().any(|n| n == "ns-é"));
             assert_eq!(names.iter().filter(|n| n.as_str() == "p499").count(), 1);
             assert_eq!(errors.len(), 1);
             assert_eq!(errors[0].0, 2);
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn crlf_line_endings_split_and_parse_like_lf() {
+        let text = LIST.replace('\n', "\r\n");
+        let items = split_yaml_str(
+            &text,
+            SplitOptions {
+                drop_status: true,
+                ..SplitOptions::default()
+            },
+        );
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[1].kind.as_deref(), Some("Pod"));
+        let v = values(&items);
+        assert_eq!(v[1].get("status"), None);
+        assert_eq!(
+            v[1]["metadata"]["labels"]["pod-template-hash"],
+            "5788964455"
+        );
+        assert_eq!(v[1]["spec"]["containers"][0]["image"], "app");
+    }
+
+    #[test]
+    fn an_anchor_in_the_document_header_resolves_in_every_item() {
+        let text = "apiVersion: v1\nmetadata:\n  base: &sc\n    runAsNonRoot: true\nitems:\n- kind: Pod\n  spec:\n    securityContext: *sc\n- kind: Pod\n  spec:\n    securityContext: *sc\n";
+        let items = split_yaml_str(text, SplitOptions::default());
+        assert_eq!(items.len(), 2);
+        for v in values(&items) {
+            assert_eq!(v["spec"]["securityContext"], json!({"runAsNonRoot": true}));
+        }
+    }
+
+    #[test]
+    fn flow_style_entries_and_flow_values_stay_whole() {
+        let text = "items:\n- {kind: Pod, metadata: {name: a, labels: {h: 0123}}}\n- kind: Pod\n  spec: {containers: [{name: c, image: i}]}\n";
+        let items = split_yaml_str(text, SplitOptions::default());
+        assert_eq!(items.len(), 2);
+        let v = values(&items);
+        assert_eq!(v[0]["metadata"]["labels"]["h"], "0123");
+        assert_eq!(v[1]["spec"]["containers"][0]["name"], "c");
+    }
+
+    #[test]
+    fn a_line_split_across_reads_is_one_line() {
+        for chunk in [1, 2, 5, 13] {
+            let mut out = Vec::new();
+            split_yaml(
+                BufReader::with_capacity(chunk, LIST.as_bytes()),
+                SplitOptions::default(),
+                &mut |_| {},
+                &mut |i| {
+                    out.push(i);
+                    true
+                },
+            )
+            .unwrap();
+            assert_eq!(
+                out,
+                split_yaml_str(LIST, SplitOptions::default()),
+                "chunk {chunk}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_items_carry_their_kind_and_api_version_unless_escaped() {
+        let text = r#"{"items": [
+            {"metadata": {"kind": "Nested", "name": "{\"kind\": \"Fake\"}"}, "apiVersion": "v1", "kind": "Pod"},
+            {"k\u0069nd": "Pod", "apiVersion": "apps/v1"},
+            {"kind": "Dep\"loyment", "apiVersion" : "apps/v1" , "spec": {"kind": "x"}}
+        ]}"#;
+        for chunk in [1, 4, 1 << 20] {
+            let mut out = Vec::new();
+            split_json(Trickle(text.as_bytes(), chunk), &mut |_| {}, &mut |i| {
+                out.push(i);
+                true
+            })
+            .unwrap();
+            assert_eq!(out.len(), 3, "chunk {chunk}");
+            assert_eq!(out[0].kind.as_deref(), Some("Pod"));
+            assert_eq!(out[0].api_version.as_deref(), Some("v1"));
+            // An escaped key or value is left for the parser to read.
+            assert_eq!(out[1].kind, None);
+            assert_eq!(out[1].api_version.as_deref(), Some("apps/v1"));
+            assert_eq!(out[2].kind, None);
+            assert_eq!(out[2].api_version.as_deref(), Some("apps/v1"));
+            let v = values(&out);
+            assert_eq!(v[0]["metadata"]["name"], "{\"kind\": \"Fake\"}");
+            assert_eq!(v[1]["kind"], "Pod");
+        }
+    }
+
+    #[test]
+    fn block_scalar_detection_on_bytes() {
+        assert!(opens_block_scalar(b"  script: |\n"));
+        assert!(opens_block_scalar(b"  - >-\r\n"));
+        assert!(opens_block_scalar(b"  key: |2 # comment\n"));
+        assert!(!opens_block_scalar(b"  key: a | b\n"));
+        assert!(!opens_block_scalar(b"  key: \"x # |\"\n"));
+        assert!(!opens_block_scalar(b"  key: value\n"));
+        assert!(may_define_anchor(b"- &a x"));
+        assert!(!may_define_anchor(b"a: b&c"));
+        assert_eq!(kind_of(b"kind: \"Pod\" # c\r\n").as_deref(), Some("Pod"));
+        assert_eq!(kind_of(b"kind:\n"), None);
+    }
+
+    const ENV_POD: &str = "items:\n- apiVersion: v1\n  kind: Pod\n  spec:\n    containers:\n    - env:\n      - name: A\n        value: a\n      - name: B\n        valueFrom:\n          fieldRef:\n            fieldPath: x\n      image: first\n      name: c1\n    - envFrom:\n      - configMapRef:\n          name: cm\n      env:\n        - name: C\n          value: |\n            - not: an entry\n      image: second\n      name: c2\n      securityContext:\n        runAsUser: 0\n  status:\n    phase: Running\n";
+
+    #[test]
+    fn drop_env_removes_every_environment_block_and_keeps_the_rest() {
+        let options = SplitOptions {
+            drop_status: true,
+            drop_env: true,
+        };
+        let items = split_yaml_str(ENV_POD, options);
+        let v = values(&items);
+        assert_eq!(
+            v[0]["spec"]["containers"],
+            json!([
+                {"image": "first", "name": "c1"},
+                {"image": "second", "name": "c2", "securityContext": {"runAsUser": 0}}
+            ])
+        );
+        assert_eq!(v[0].get("status"), None);
+        // Without the option the environment stays.
+        let v = values(&split_yaml_str(ENV_POD, SplitOptions::default()));
+        assert_eq!(v[0]["spec"]["containers"][0]["env"][1]["name"], "B");
+        assert_eq!(
+            v[0]["spec"]["containers"][1]["env"][0]["value"],
+            "- not: an entry\n"
+        );
+    }
+
+    #[test]
+    fn a_dropped_block_that_defines_an_anchor_is_kept() {
+        let text = "items:\n- kind: Pod\n  spec:\n    containers:\n    - env:\n      - name: A\n        value: &user \"1000\"\n      name: c\n      securityContext:\n        runAsGroup: *user\n";
+        let options = SplitOptions {
+            drop_status: true,
+            drop_env: true,
+        };
+        let items = split_yaml_str(text, options);
+        let v = values(&items);
+        assert_eq!(
+            v[0]["spec"]["containers"][0]["securityContext"]["runAsGroup"],
+            "1000"
+        );
+        assert_eq!(v[0]["spec"]["containers"][0]["env"][0]["name"], "A");
     }
 }
