@@ -467,3 +467,29 @@ fn a_flow_collection_over_the_limit_is_refused_unread() {
     let out = check_args(&["check", "--format", "json", yaml.to_str().unwrap()]);
     assert!(!out.contains("RD001"), "{out}");
 }
+
+#[test]
+fn a_fix_whose_own_edits_overlap_is_left_unapplied() {
+    // Found by the `fix` fuzz target: RD113 offered two removals sharing lines of a template
+    // whose table name holds a control character, and applying both panicked.
+    let dir = scratch("overlapping_fix");
+    let file = dir.join("values.yaml");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/fuzz/fix-overlapping-edits.yaml"),
+        &file,
+    )
+    .unwrap();
+    let before = std::fs::read_to_string(&file).unwrap();
+    let output = run_with(
+        &["fix", "--unsafe-fixes", file.to_str().unwrap()],
+        Stdio::null(),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(matches!(output.status.code(), Some(0..=2)), "{stderr}");
+    // What was applied still loads; the overlapping removal did not eat the patch.
+    let after = std::fs::read_to_string(&file).unwrap();
+    assert!(after.contains("secretName: kubeconfig"), "{after}");
+    assert_ne!(before, after, "the other fixes still apply");
+}

@@ -151,6 +151,11 @@ pub fn fix(files: Vec<(PathBuf, String)>, settings: &Settings, options: FixOptio
             let Some(edits) = host_edits(sources, &paths, fix) else {
                 continue;
             };
+            if self_overlapping(&edits) {
+                // A fix whose own edits touch the same text cannot be applied as splices
+                // (found by fuzzing: two table removals sharing lines); it is left unapplied.
+                continue;
+            }
             if edits
                 .iter()
                 .any(|(f, r, _)| accepted.iter().any(|(af, ar)| af == f && overlaps(*ar, *r)))
@@ -289,13 +294,8 @@ pub fn preview(sources: &Sources, edits: Vec<crate::diagnostic::Edit>) -> Option
         applicability: Applicability::DisplayOnly,
     };
     let mut host = host_edits(sources, &paths, &fix)?;
-    for (i, (file, range, _)) in host.iter().enumerate() {
-        if host[i + 1..]
-            .iter()
-            .any(|(f, r, _)| f == file && overlaps(*r, *range))
-        {
-            return None;
-        }
+    if self_overlapping(&host) {
+        return None;
     }
     host.sort_by_key(|(f, r, _)| (*f, std::cmp::Reverse((r.start, r.end))));
     let mut out: Vec<FileChange> = Vec::new();
@@ -325,6 +325,15 @@ pub fn preview(sources: &Sources, edits: Vec<crate::diagnostic::Edit>) -> Option
         });
     }
     Some(out)
+}
+
+/// Whether two of one fix's edits conflict in the same file.
+fn self_overlapping(edits: &HostEdits) -> bool {
+    edits.iter().enumerate().any(|(i, (file, range, _))| {
+        edits[i + 1..]
+            .iter()
+            .any(|(f, r, _)| f == file && overlaps(*r, *range))
+    })
 }
 
 /// Whether two edit ranges conflict: they intersect, or two insertions land on one offset
