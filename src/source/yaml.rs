@@ -180,6 +180,15 @@ pub(crate) fn oversized_flow_collection(text: &str, limit: usize) -> Option<usiz
         let mut i = indent;
         while i < line.len() {
             let b = line[i];
+            // The last non-blank byte before this one on the line (`\n` at its start).
+            let previous = || {
+                line[..i]
+                    .iter()
+                    .rev()
+                    .find(|p| !matches!(p, b' ' | b'\t'))
+                    .copied()
+                    .unwrap_or(b'\n')
+            };
             let prev_blank = i == 0 || line[i - 1] == b' ' || line[i - 1] == b'\t';
             if let Some(q) = quote {
                 if q == b'"' && b == b'\\' {
@@ -199,7 +208,12 @@ pub(crate) fn oversized_flow_collection(text: &str, limit: usize) -> Option<usiz
             match b {
                 b'#' if prev_blank => break,
                 b' ' | b'\t' => {}
-                b'"' | b'\'' if depth > 0 || node_may_start => {
+                // In flow context a quote starts a scalar only where a node may start (after
+                // `[`, `{`, `,`, `:` or at a line's start): `[it's]` is a plain scalar.
+                b'"' | b'\''
+                    if node_may_start
+                        || depth > 0 && matches!(previous(), b'\n' | b'[' | b'{' | b',' | b':') =>
+                {
                     quote = Some(b);
                     node_may_start = false;
                 }
@@ -615,6 +629,12 @@ mod tests {
         // After a key, behind an anchor, in a document after `---`.
         let nested = format!("a: 1\n---\nkey: &x {big}\n");
         assert_eq!(oversized_flow_collection(&nested, 1000), nested.find('['));
+        // An apostrophe inside a flow plain scalar opens no quote.
+        let apostrophe = format!("k: [it's, {}1]\n", "1,".repeat(600));
+        assert_eq!(
+            oversized_flow_collection(&apostrophe, 1000),
+            apostrophe.find('[')
+        );
         // Brackets in comments, quoted and plain scalars and block scalars are text.
         let text = format!(
             "# [ {pad}\nk: 'it''s [' # {{\nv: \"[\\\" {{\"\nplain: a[b {{c\ns: |\n  [ {pad}\n  {{\nt: done\n",
