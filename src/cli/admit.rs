@@ -147,7 +147,7 @@ pub fn run(args: AdmitArgs) -> anyhow::Result<ExitCode> {
         AdmitFormat::Human => human(&report),
         AdmitFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
-    print(&text)?;
+    print(&runner_doctor::render::Secrets::of(&analysis.inputs.sources).mask(&text))?;
     Ok(if !unreadable.is_empty() {
         ExitCode::from(2)
     } else if report.all_admitted() {

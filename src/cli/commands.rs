@@ -197,7 +197,8 @@ fn access(args: AccessArgs) -> anyhow::Result<ExitCode> {
         AccessFormat::Human => render::access::human(&report),
         AccessFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
-    print(&text)?;
+    // Pod names carry the token's first characters: masked like every secret.
+    print(&render::Secrets::of(&analysis.inputs.sources).mask(&text))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -236,7 +237,10 @@ fn render_pods(args: RenderArgs) -> anyhow::Result<ExitCode> {
             eprintln!("runner-doctor: no Helm values or `Runner` resource in the inputs");
             return Ok(ExitCode::from(2));
         }
-        print(&render::manager_yaml::render(&analysis))?;
+        print(
+            &render::Secrets::of(&analysis.inputs.sources)
+                .mask(&render::manager_yaml::render(&analysis)),
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     if analysis.predictions.is_empty() {
@@ -256,6 +260,6 @@ fn render_pods(args: RenderArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(2));
     }
-    print(&text)?;
+    print(&render::Secrets::of(&analysis.inputs.sources).mask(&text))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -160,6 +160,15 @@ impl Secrets {
             // source text by range, which is where they can appear.
             .filter(|s| s.chars().count() >= 4)
             .collect();
+        // The runner names its job pods after the token's first characters (`runner-<short
+        // token>-project-…`, lower-cased): that prefix is part of the secret too.
+        let prefixes: Vec<String> = values
+            .iter()
+            .map(|v| crate::pod::short_token(v))
+            .filter(|s| s.chars().count() >= 4)
+            .flat_map(|s| [s.to_ascii_lowercase(), s])
+            .collect();
+        values.extend(prefixes);
         values.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         values.dedup();
         Self { values }
