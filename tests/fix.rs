@@ -614,6 +614,12 @@ fn the_s3_cache_patch_makes_the_founding_cache_writable_and_keeps_every_comment(
     let after = runner_doctor::check(fix::load(&paths, &texts), Settings::default());
     let codes: Vec<&str> = after.diagnostics.iter().map(|d| d.code).collect();
     assert!(!codes.contains(&"RD402"), "{codes:?}");
+    // `/cache` is now a per-pod emptyDir: the pipeline's `chmod 777` no longer opens a volume
+    // every job shares.
+    assert!(!codes.contains(&"RD701"), "{codes:?}");
+    // `/cache` is now a per-pod emptyDir: the pipeline's `chmod 777` no longer opens a volume
+    // every job shares.
+    assert!(!codes.contains(&"RD701"), "{codes:?}");
     assert!(
         !codes.iter().any(|c| c.starts_with("RD00") || *c == "RD101"),
         "{codes:?}"

@@ -5,8 +5,8 @@ use crate::rules::{Context, declare_rule};
 declare_rule! {
     /// ## What it does
     /// Reports a `chmod` in a job script that makes a volume the runner shares between jobs
-    /// (a PVC or host path of `[runners.kubernetes.volumes]`, or the cache directory)
-    /// world-writable: `777`, `666`, `o+w`, `a+w` and the like, and explains why it worked.
+    /// (a PVC, host path, NFS or CSI volume of `[runners.kubernetes.volumes]`, the cache
+    /// directory when one of them holds it) world-writable: `777`, `666`, `o+w`, `a+w` and the like, and explains why it worked.
     ///
     /// ## Why is this bad?
     /// A runner's volumes are shared by every job of every project that uses the runner. Once
@@ -46,15 +46,18 @@ declare_rule! {
     }
 }
 
-/// Paths the runner shares between jobs: user volume mounts and the cache directory.
+/// Paths the runner shares between jobs: the mounts of volumes that outlive a pod (PVC, host
+/// path, NFS, CSI). The cache directory is shared only when one of them holds it: on an
+/// emptyDir or the container's own file system it lasts one job.
 fn shared_paths(prediction: &RunnerPrediction) -> Vec<String> {
     let mut paths = Vec::new();
     if let Some(k) = &prediction.entry.kubernetes {
         let v = &k.volumes;
         paths.extend(v.pvc.iter().filter_map(|p| p.mount_path.clone()));
         paths.extend(v.host_path.iter().filter_map(|p| p.mount_path.clone()));
+        paths.extend(v.nfs.iter().filter_map(|p| p.mount_path.clone()));
+        paths.extend(v.csi.iter().filter_map(|p| p.mount_path.clone()));
     }
-    paths.extend(prediction.entry.cache_dir.clone());
     paths
 }
 
@@ -65,8 +68,9 @@ fn check(cx: &mut Context) {
         .iter()
         .flat_map(|p| shared_paths(p).into_iter().map(move |path| (path, Some(p))))
         .collect();
-    if shared.is_empty() {
-        // No runner config in the inputs: the runner's default cache directory.
+    if analysis.predictions.is_empty() {
+        // No runner config in the inputs: the runner's default cache directory, as a shared
+        // volume (what a pipeline that chmods it usually has).
         shared.push(("/cache".to_string(), None));
     }
     for (index, doc) in analysis.inputs.pipelines.iter().enumerate() {
