@@ -42,6 +42,19 @@ pub enum Command {
     /// unless `--yes`.
     #[cfg(feature = "cluster")]
     Probe(super::live::ProbeArgs),
+    /// Without the `cluster` feature, `gather` and `probe` exist only to say how to get them.
+    #[cfg(not(feature = "cluster"))]
+    #[command(hide = true, disable_help_flag = true)]
+    Gather {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        rest: Vec<String>,
+    },
+    #[cfg(not(feature = "cluster"))]
+    #[command(hide = true, disable_help_flag = true)]
+    Probe {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        rest: Vec<String>,
+    },
     /// Show a rule's documentation.
     Explain {
         /// A rule code (`RD401`) or name.
@@ -102,6 +115,10 @@ pub struct CheckArgs {
     #[cfg(feature = "cluster")]
     #[command(flatten)]
     pub live: super::live::LiveArgs,
+    /// Without the `cluster` feature, `--live` exists only to say how to get it.
+    #[cfg(not(feature = "cluster"))]
+    #[arg(long, hide = true)]
+    pub live: bool,
 }
 
 /// `rules`: the catalogue as a table, Markdown pages or JSON.

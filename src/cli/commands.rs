@@ -27,6 +27,8 @@ pub fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
         Command::Gather(gather_args) => super::live::gather(gather_args),
         #[cfg(feature = "cluster")]
         Command::Probe(probe_args) => super::live::probe(probe_args),
+        #[cfg(not(feature = "cluster"))]
+        Command::Gather { .. } | Command::Probe { .. } => without_cluster_feature(),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Args::command(), "runner-doctor", &mut out);
@@ -120,6 +122,10 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     #[cfg(feature = "cluster")]
     if let Some(inputs) = super::live::check_inputs(&args)? {
         return report(&args, inputs, settings, fail_on);
+    }
+    #[cfg(not(feature = "cluster"))]
+    if args.live {
+        return without_cluster_feature();
     }
     // The project config file is settings, never an input to check.
     let raw: Vec<_> = read_inputs(&args.paths, args.model.max_input_size)
@@ -262,4 +268,13 @@ fn render_pods(args: RenderArgs) -> anyhow::Result<ExitCode> {
     }
     print(&render::Secrets::of(&analysis.inputs.sources).mask(&text))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `gather`, `probe` and `check --live` in a build without the `cluster` feature.
+#[cfg(not(feature = "cluster"))]
+fn without_cluster_feature() -> anyhow::Result<ExitCode> {
+    eprintln!(
+        "runner-doctor: error: this build has no live-cluster support; build with `cargo build --features cluster` for `gather`, `probe` and `check --live`"
+    );
+    Ok(ExitCode::from(2))
 }

@@ -104,7 +104,14 @@ fn check(cx: &mut Context) {
                 Applicability::Safe
             };
             Fix {
-                title: format!("rename `{key}` to `{suggestion}`"),
+                // A security setting that starts to apply may loosen the pods: the title says so.
+                title: if security {
+                    format!(
+                        "rename `{key}` to `{suggestion}`: a security setting, which then applies to the job pods"
+                    )
+                } else {
+                    format!("rename `{key}` to `{suggestion}`")
+                },
                 edits: vec![Edit {
                     span: Span::new(key_span.source, range),
                     replacement: suggestion.to_string(),
