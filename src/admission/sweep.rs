@@ -228,6 +228,31 @@ pub fn sweep(
         ..split
     };
 
+    // One reading pass over every file, items folded on `threads` workers; the first read
+    // error ends the sweep.
+    let mut run_pass = |pass: u8,
+                        split: SplitOptions,
+                        keep: &(dyn Fn(&RawItem) -> bool + Sync),
+                        fold: &(dyn Fn(&mut Acc, usize, RawItem) + Sync)|
+     -> Result<Vec<Acc>, SweepError> {
+        let (accs, errors) = stream::par_fold(
+            &file_refs,
+            split,
+            threads,
+            keep,
+            &Acc::default,
+            fold,
+            &mut |bytes| progress(Progress { pass, bytes, total }),
+        );
+        match errors.into_iter().next() {
+            Some((i, e)) => Err(SweepError {
+                path: files[i].clone(),
+                source: e,
+            }),
+            None => Ok(accs),
+        }
+    };
+
     // Pass 1: the cluster context.
     let keep1 = |item: &RawItem| item.kind.as_deref().is_none_or(is_context_kind);
     let fold1 = |acc: &mut Acc, file: usize, item: RawItem| {
@@ -250,27 +275,7 @@ pub fn sweep(
             }
         }
     };
-    let (accs, errors) = stream::par_fold(
-        &file_refs,
-        split,
-        threads,
-        &keep1,
-        &Acc::default,
-        &fold1,
-        &mut |bytes| {
-            progress(Progress {
-                pass: 1,
-                bytes,
-                total,
-            })
-        },
-    );
-    if let Some((i, e)) = errors.into_iter().next() {
-        return Err(SweepError {
-            path: files[i].clone(),
-            source: e,
-        });
-    }
+    let accs = run_pass(1, split, &keep1, &fold1)?;
     let mut context: Vec<(usize, Value)> = accs.into_iter().flat_map(|a| a.context).collect();
     context.sort_by_key(|(f, _)| *f);
     let context_objects = context.len() as u64;
@@ -322,27 +327,7 @@ pub fn sweep(
             }
         }
     };
-    let (accs, errors) = stream::par_fold(
-        &file_refs,
-        split_workloads,
-        threads,
-        &keep2,
-        &Acc::default,
-        &fold2,
-        &mut |bytes| {
-            progress(Progress {
-                pass: 2,
-                bytes,
-                total,
-            })
-        },
-    );
-    if let Some((i, e)) = errors.into_iter().next() {
-        return Err(SweepError {
-            path: files[i].clone(),
-            source: e,
-        });
-    }
+    let accs = run_pass(2, split_workloads, &keep2, &fold2)?;
     Ok(merge(accs, settings, options, total, context_objects))
 }
 

@@ -149,14 +149,7 @@ impl Analysis {
             return Some(span);
         }
         let config = self.inputs.configs.get(config)?;
-        let segs: Vec<Seg<'_>> = key
-            .0
-            .iter()
-            .map(|s| match s {
-                KeySegment::Key(k) => Seg::Key(k),
-                KeySegment::Index(i) => Seg::Index(*i),
-            })
-            .collect();
+        let segs: Vec<Seg<'_>> = key.0.iter().map(KeySegment::as_seg).collect();
         match segs.last()? {
             Seg::Key(_) => {
                 let (key_and_value, _) = config.root.key_value_range(&segs)?;

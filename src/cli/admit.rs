@@ -23,7 +23,7 @@ use runner_doctor::model::load::{Inputs, ProblemKind};
 use runner_doctor::settings::DEFAULT_PLATFORM;
 use runner_doctor::source::discover::{DEFAULT_MAX_INPUT_SIZE, read_inputs};
 
-use super::print;
+use super::{print, print_masked};
 
 /// Flags of `admit`.
 #[derive(Debug, clap::Args)]
@@ -147,7 +147,7 @@ pub fn run(args: AdmitArgs) -> anyhow::Result<ExitCode> {
         AdmitFormat::Human => human(&report),
         AdmitFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
-    print(&runner_doctor::render::Secrets::of(&analysis.inputs.sources).mask(&text))?;
+    print_masked(&analysis.inputs.sources, &text)?;
     Ok(if !unreadable.is_empty() {
         ExitCode::from(2)
     } else if report.all_admitted() {

@@ -14,7 +14,7 @@ use super::args::{
     AccessArgs, AccessFormat, Args, CheckArgs, Command, FailOn, Format, RenderArgs, RulesArgs,
     RulesFormat,
 };
-use super::print;
+use super::{print, print_masked};
 
 pub fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
@@ -203,8 +203,7 @@ fn access(args: AccessArgs) -> anyhow::Result<ExitCode> {
         AccessFormat::Human => render::access::human(&report),
         AccessFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
-    // Pod names carry the token's first characters: masked like every secret.
-    print(&render::Secrets::of(&analysis.inputs.sources).mask(&text))?;
+    print_masked(&analysis.inputs.sources, &text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -243,9 +242,9 @@ fn render_pods(args: RenderArgs) -> anyhow::Result<ExitCode> {
             eprintln!("runner-doctor: no Helm values or `Runner` resource in the inputs");
             return Ok(ExitCode::from(2));
         }
-        print(
-            &render::Secrets::of(&analysis.inputs.sources)
-                .mask(&render::manager_yaml::render(&analysis)),
+        print_masked(
+            &analysis.inputs.sources,
+            &render::manager_yaml::render(&analysis),
         )?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -266,7 +265,7 @@ fn render_pods(args: RenderArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(2));
     }
-    print(&render::Secrets::of(&analysis.inputs.sources).mask(&text))?;
+    print_masked(&analysis.inputs.sources, &text)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -20,6 +20,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     commands::dispatch(args)
 }
 
+/// Writes a report about these inputs to stdout with every secret value masked: pod names
+/// carry a token's first characters, and renderers that do not mask (pod YAML, the access
+/// and admission reports) go through here.
+pub(crate) fn print_masked(
+    sources: &runner_doctor::source::Sources,
+    text: &str,
+) -> anyhow::Result<()> {
+    print(&runner_doctor::render::Secrets::of(sources).mask(text))
+}
+
 /// Writes to stdout; a closed pipe (`| head`) is a normal end, not an error.
 pub(crate) fn print(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();

@@ -377,7 +377,7 @@ fn s3_cache_edits(analysis: &Analysis, t: &Target) -> Option<Vec<Edit>> {
         .at(&[Seg::Key("runners"), Seg::Index(t.runner)])?
         .range
         .start as usize;
-    let headers = text::runner_headers(text, runner_start);
+    let (headers, runner_end) = text::runner_headers(text, runner_start);
     let (runner_line, _, _) = headers.first()?.clone();
     let column = |offset: usize| {
         let line = &text[offset..];
@@ -439,7 +439,7 @@ fn s3_cache_edits(analysis: &Analysis, t: &Target) -> Option<Vec<Edit>> {
             let end = headers[at + 1..]
                 .iter()
                 .find(|(_, _, n)| !n.starts_with("runners.cache."))
-                .map_or_else(|| runner_end(text, &headers), |(l, _, _)| *l);
+                .map_or(runner_end, |(l, _, _)| *l);
             let indent = column(*line);
             let mut offset = (*line_end + 1).min(text.len());
             let body_start = offset;
@@ -463,7 +463,7 @@ fn s3_cache_edits(analysis: &Analysis, t: &Target) -> Option<Vec<Edit>> {
             // Before the entry's first subtable, at that subtable's indentation.
             let (at, indent) = match headers.get(1) {
                 Some((line, _, _)) => (*line, column(*line)),
-                None => (runner_end(text, &headers), column(runner_line) + 2),
+                None => (runner_end, column(runner_line) + 2),
             };
             let table = format!(
                 "{}[runners.cache]\n{}",
@@ -474,19 +474,6 @@ fn s3_cache_edits(analysis: &Analysis, t: &Target) -> Option<Vec<Edit>> {
         }
     }
     Some(edits)
-}
-
-/// Where the entry whose headers these are ends: the next `[[runners]]` line, or the text's end.
-fn runner_end(text: &str, headers: &[(usize, usize, String)]) -> usize {
-    let after = headers.last().map_or(0, |(_, end, _)| *end);
-    let mut offset = after;
-    for line in text[after..].split_inclusive('\n') {
-        if crate::source::toml::header_name(line).as_deref() == Some("runners") {
-            return offset;
-        }
-        offset += line.len();
-    }
-    text.len()
 }
 
 fn prepare_job(t: &Target) -> String {

@@ -173,9 +173,10 @@ pub fn table_insertion(
     }
 }
 
-/// The header lines of one `[[runners]]` entry, its own first: (line start, line end before
-/// the newline, dotted name), up to the next `[[runners]]`.
-pub fn runner_headers(text: &str, runner_start: usize) -> Vec<(usize, usize, String)> {
+/// The header lines of one `[[runners]]` entry, its own first, as (line start, line end before
+/// the newline, dotted name); and where the entry ends: the next `[[runners]]` line, or the
+/// text's end.
+pub fn runner_headers(text: &str, runner_start: usize) -> (Vec<(usize, usize, String)>, usize) {
     let mut offset = text[..runner_start.min(text.len())]
         .rfind('\n')
         .map_or(0, |i| i + 1);
@@ -183,7 +184,7 @@ pub fn runner_headers(text: &str, runner_start: usize) -> Vec<(usize, usize, Str
     for line in text[offset..].split_inclusive('\n') {
         if let Some(name) = crate::source::toml::header_name(line) {
             if name == "runners" && !out.is_empty() {
-                break;
+                return (out, offset);
             }
             out.push((
                 offset,
@@ -193,7 +194,7 @@ pub fn runner_headers(text: &str, runner_start: usize) -> Vec<(usize, usize, Str
         }
         offset += line.len();
     }
-    out
+    (out, text.len())
 }
 
 /// The column of the byte at `offset` (bytes since its line's start).

@@ -151,14 +151,14 @@ impl Inputs {
     fn add_text_inner(&mut self, path: PathBuf, text: String) {
         // Text that reads as YAML is parsed as YAML first: the TOML parser, given a large YAML
         // file, collects an error per line and takes tens of times the file's size in memory.
-        let early_yaml = (!looks_like_toml(&text)).then(|| yaml::parse(&text));
-        if let Some(stream) = &early_yaml
-            && yaml_holds_collections(stream)
-        {
-            let Some(stream) = early_yaml else { return };
-            self.add_yaml_file(path, text, stream);
-            return;
-        }
+        let toml_like = looks_like_toml(&text);
+        let early_yaml = match (!toml_like).then(|| yaml::parse(&text)) {
+            Some(stream) if yaml_holds_collections(&stream) => {
+                self.add_yaml_file(path, text, stream);
+                return;
+            }
+            other => other,
+        };
         // Placeholders are masked first, so that a template still parses as the TOML it is.
         let masked = template::mask(&text);
         let toml_doc = toml::parse(masked.as_ref().map_or(text.as_str(), |m| m.text.as_str()));
@@ -172,7 +172,7 @@ impl Inputs {
         // input peak at the sum of the two. The rare TOML fallback below parses again.
         drop(toml_doc);
         let yaml_stream = early_yaml.unwrap_or_else(|| yaml::parse(&text));
-        if yaml_holds_collections(&yaml_stream) || !looks_like_toml(&text) {
+        if yaml_holds_collections(&yaml_stream) || !toml_like {
             self.add_yaml_file(path, text, yaml_stream);
             return;
         }

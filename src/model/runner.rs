@@ -850,6 +850,16 @@ pub enum KeySegment {
     Index(usize),
 }
 
+impl KeySegment {
+    /// The same step in the spanned tree's terms.
+    pub fn as_seg(&self) -> crate::source::tree::Seg<'_> {
+        match self {
+            KeySegment::Key(k) => crate::source::tree::Seg::Key(k),
+            KeySegment::Index(i) => crate::source::tree::Seg::Index(*i),
+        }
+    }
+}
+
 /// A path to a configuration key, e.g. `runners[0].kubernetes.privileged`.
 ///
 /// `Display` prints indices (`runners[0].kubernetes…`); [`KeyPath::dotted`] drops them, giving the

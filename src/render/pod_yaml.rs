@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::analysis::Analysis;
 use crate::analysis::prediction::{JobOrigin, JobPrediction, RunnerPrediction};
+use crate::model::runner::{KeyPath, KeySegment};
 use crate::pod::Source;
 
 /// Which pod to print.
@@ -97,66 +98,49 @@ fn render_one(
         Stage::Submitted => None,
     };
     let admitting_scc = job.admission.as_ref().and_then(|o| o.scc()).unwrap_or("");
-    let comment = |path: &str| -> Option<String> {
-        if let Some(submitted) = &submitted {
-            let before = value_at(submitted, path);
-            let after = value_at(&value, path);
-            // An element the SCC moved (it put its own before it) keeps its provenance.
-            if before != after
-                && let Some(array) = parent_path(path).filter(|_| path.ends_with(']'))
-                && let Some(Value::Array(items)) = value_at(submitted, array)
-                && let Some(j) = items.iter().position(|item| Some(item) == after)
-            {
-                let moved = format!("{array}[{j}]");
-                let sources: Vec<String> = job_pod
-                    .provenance_of(&moved)
-                    .map(|source| describe(analysis, prediction, source))
-                    .collect();
-                return (!sources.is_empty()).then(|| sources.join("; "));
-            }
-            if before != after {
-                let leaf = after.is_some_and(|v| !v.is_object() && !v.is_array());
-                let parent_there =
-                    parent_path(path).is_none_or(|p| value_at(submitted, p).is_some());
-                return ((leaf || before.is_none()) && parent_there)
-                    .then(|| format!("set by SCC `{admitting_scc}` at admission"));
-            }
-        }
+    let provenance = |path: &str| -> Option<String> {
         let sources: Vec<String> = job_pod
             .provenance_of(path)
             .map(|source| describe(analysis, prediction, source))
             .collect();
         (!sources.is_empty()).then(|| sources.join("; "))
     };
+    let comment = |path: &str| -> Option<String> {
+        let Some(submitted) = &submitted else {
+            return provenance(path);
+        };
+        let key = KeyPath::parse(path);
+        let before = value_at(submitted, &key.0);
+        let after = value_at(&value, &key.0);
+        if before == after {
+            return provenance(path);
+        }
+        let parent = key.0.split_last().map(|(_, parent)| parent);
+        // An element the SCC moved (it put its own before it) keeps its provenance.
+        if let (Some(KeySegment::Index(_)), Some(parent)) = (key.0.last(), parent)
+            && let Some(Value::Array(items)) = value_at(submitted, parent)
+            && let Some(j) = items.iter().position(|item| Some(item) == after)
+        {
+            let array = path.rfind('[').map_or(path, |i| &path[..i]);
+            return provenance(&format!("{array}[{j}]"));
+        }
+        let leaf = after.is_some_and(|v| !v.is_object() && !v.is_array());
+        let parent_there = parent.is_none_or(|p| value_at(submitted, p).is_some());
+        ((leaf || before.is_none()) && parent_there)
+            .then(|| format!("set by SCC `{admitting_scc}` at admission"))
+    };
     let ordered = order_top(&value);
     emit(&ordered, 0, "", &comment, &mut out);
     out
 }
 
-/// The value at a provenance path (`spec.containers[0].securityContext.capabilities.drop[1]`).
-fn value_at<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
-    let mut current = value;
-    for segment in path.split('.') {
-        let (key, indexes) = match segment.find('[') {
-            Some(open) => (&segment[..open], &segment[open..]),
-            None => (segment, ""),
-        };
-        if !key.is_empty() {
-            current = current.get(key)?;
-        }
-        for index in indexes.split('[').filter(|i| !i.is_empty()) {
-            current = current.get(index.trim_end_matches(']').parse::<usize>().ok()?)?;
-        }
-    }
-    Some(current)
-}
-
-/// The path one step up (`a.b[2]` → `a.b`, `a.b` → `a`); `None` at the top.
-fn parent_path(path: &str) -> Option<&str> {
-    if path.ends_with(']') {
-        return path.rfind('[').map(|i| &path[..i]);
-    }
-    path.rfind('.').map(|i| &path[..i])
+/// The value at a provenance path's segments (`spec.containers[0].securityContext…`).
+fn value_at<'v>(value: &'v Value, path: &[KeySegment]) -> Option<&'v Value> {
+    path.iter()
+        .try_fold(value, |current, segment| match segment {
+            KeySegment::Key(k) => current.get(k.as_str()),
+            KeySegment::Index(i) => current.get(*i),
+        })
 }
 
 /// `apiVersion`, `kind`, `metadata`, `spec` first, as manifests are written.

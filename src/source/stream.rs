@@ -41,7 +41,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 use serde_json::{Map, Value};
 
 use super::tree;
-use super::yaml::{ALIAS_EXPANSION_BUDGET, MAX_DEPTH};
+use super::yaml::{ALIAS_EXPANSION_BUDGET, MAX_DEPTH, MAX_FLOW_COLLECTION};
 
 /// Anchor-defining text kept to resolve later aliases, at most, per document.
 pub const MAX_ANCHOR_PRELUDE: usize = 4 << 20;
@@ -988,6 +988,13 @@ fn scalar_json(text: &str, style: ScalarStyle, tag: Option<&str>, as_string: boo
 /// Parses the first document of a YAML text straight into JSON, with the loader's alias
 /// budget, depth limit, merge keys and YAML 1.1 scalars.
 pub fn yaml_to_json(text: &str) -> Result<Value, String> {
+    // The scanner would buffer a huge flow collection whole (see `super::yaml`).
+    if let Some(at) = super::yaml::oversized_flow_collection(text, MAX_FLOW_COLLECTION) {
+        return Err(format!(
+            "a flow collection over {} MiB at byte {at} of the item; not read",
+            MAX_FLOW_COLLECTION >> 20
+        ));
+    }
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Value> = HashMap::new();
     let mut budget = ALIAS_EXPANSION_BUDGET;
@@ -1212,6 +1219,19 @@ mod tests {
         assert_eq!(v[1].get("status"), None);
         assert_eq!(v[1]["zlast"], "kept");
         assert_eq!(v[1]["spec"]["containers"][0]["name"], "app");
+    }
+
+    #[test]
+    fn an_item_with_an_oversized_flow_collection_is_refused() {
+        let text = format!(
+            "kind: Pod\nspec: [{}1]\n",
+            "1,".repeat(MAX_FLOW_COLLECTION / 2 + 1)
+        );
+        let err = yaml_to_json(&text).unwrap_err();
+        assert!(
+            err.contains("flow collection over 2 MiB at byte 16"),
+            "{err}"
+        );
     }
 
     #[test]

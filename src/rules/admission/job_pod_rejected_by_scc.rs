@@ -340,12 +340,7 @@ fn normal_capability(name: &str) -> String {
 }
 
 fn segs_of(path: &[KeySegment]) -> Vec<Seg<'_>> {
-    path.iter()
-        .map(|s| match s {
-            KeySegment::Key(k) => Seg::Key(k),
-            KeySegment::Index(i) => Seg::Index(*i),
-        })
-        .collect()
+    path.iter().map(KeySegment::as_seg).collect()
 }
 
 /// Sets `service_account` in the runner's `[runners.kubernetes]`: replaces the value written
@@ -386,6 +381,7 @@ fn set_service_account(
         .range
         .start as usize;
     let (header_at, _, _) = text::runner_headers(text, runner_start)
+        .0
         .into_iter()
         .find(|(_, _, name)| name == "runners.kubernetes")?;
     let body_start = text[header_at..].find('\n').map(|i| header_at + i + 1)?;
