@@ -6,6 +6,10 @@
 //! `admission` (OpenShift SCC admission) → `access` (process identity and volume permissions) →
 //! `rules` (findings) → `diagnostic` → `render`. The library never prints; the binary does.
 
+// Bad input must never panic: an `unwrap` or `expect` is allowed only where an invariant makes
+// it unreachable, with an `#[allow]` and a comment saying which invariant.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod access;
 pub mod admission;
 pub mod analysis;

@@ -1,5 +1,9 @@
 //! The `runner-doctor` binary: parse the command line, run the library, print, exit.
 
+// Bad input must never panic: an `unwrap` or `expect` is allowed only where an invariant makes
+// it unreachable, with an `#[allow]` and a comment saying which invariant.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 mod cli;
 
 use std::process::ExitCode;

@@ -61,6 +61,8 @@ impl Settings {
     pub fn runner_version(&self) -> (semver::Version, Option<Assumption>) {
         match &self.runner_version {
             Some(v) => (v.clone(), None),
+            // Invariant: DEFAULT_RUNNER_VERSION is a constant, parsed by every test that models a job.
+            #[allow(clippy::expect_used)]
             None => (
                 semver::Version::parse(DEFAULT_RUNNER_VERSION)
                     .expect("constant is a valid version"),

@@ -618,6 +618,9 @@ pub fn least_relaxation(tool: Tool, c: &BuildContainer, node: &NodeFacts) -> Str
             .min_by_key(|(i, s)| (s.cost, *i))
             .map(|(_, s)| s.clone())
     };
+    // Invariant: `strategies` always lists the rootless and rootful variants of every tool,
+    // so the cheapest of all of them exists.
+    #[allow(clippy::expect_used)]
     let best = cheapest(false).expect("the strategy list is not empty");
     match cheapest(true) {
         Some(mine) if mine.cost <= best.cost + 1 => mine,

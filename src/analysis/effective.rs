@@ -280,6 +280,8 @@ fn parse_env(text: &str, ty: Ty) -> Result<Json, String> {
 /// The chart's `_env_vars.tpl` skips `KUBERNETES_NAMESPACE` when `runners.config` matches this
 /// unanchored pattern, so even a commented-out `# namespace = x` line suppresses it
 /// (abbas123456/gitlab-runner, a fork with upstream tags, v0.57.0 `templates/_env_vars.tpl`).
+// Invariant: a constant pattern; the chart tests in tests/effective.rs compile it.
+#[allow(clippy::expect_used)]
 static NAMESPACE_IN_CONFIG: LazyLock<regex::Regex> =
     LazyLock::new(|| regex::Regex::new(r"\s*namespace\s*=").expect("a valid pattern"));
 

@@ -54,6 +54,13 @@ impl<'a> Values<'a> {
         })
     }
 
+    /// The source of a key whose value the caller has just read at `path`. Were it absent after
+    /// all, the field is said to come from the values without a line, rather than panicking.
+    fn written(&self, path: &[&str]) -> FieldSource {
+        self.key(path)
+            .unwrap_or_else(|| FieldSource::Assumed(format!("`{}` of the values", path.join("."))))
+    }
+
     fn default(&self, key: &str, value: impl ToString) -> FieldSource {
         FieldSource::ChartDefault {
             key: key.to_string(),
@@ -210,7 +217,7 @@ pub(super) fn synthesize(
     b.mark(
         "spec.terminationGracePeriodSeconds",
         match grace {
-            Some(_) => v.key(&["terminationGracePeriodSeconds"]).expect("present"),
+            Some(_) => v.written(&["terminationGracePeriodSeconds"]),
             None => v.default(
                 "terminationGracePeriodSeconds",
                 chart_pod::TERMINATION_GRACE,
@@ -230,7 +237,7 @@ pub(super) fn synthesize(
                 || value.as_array().is_some_and(Vec::is_empty);
             if !empty {
                 spec.insert(key.into(), value);
-                b.mark(format!("spec.{key}"), v.key(&[key]).expect("present"));
+                b.mark(format!("spec.{key}"), v.written(&[key]));
             }
         }
     }
@@ -268,7 +275,7 @@ pub(super) fn synthesize(
     b.mark(
         "spec.containers[0].imagePullPolicy",
         match pull {
-            Some(_) => v.key(&["imagePullPolicy"]).expect("present"),
+            Some(_) => v.written(&["imagePullPolicy"]),
             None => v.default("imagePullPolicy", chart_pod::PULL_POLICY),
         },
     );
@@ -405,7 +412,7 @@ fn merged(
     if let Some(entry) = given
         && is_null(&entry.value)
     {
-        b.mark(pod_path, v.key(&[key]).expect("present"));
+        b.mark(pod_path, v.written(&[key]));
         return None;
     }
     let mut out = Map::new();
@@ -415,10 +422,7 @@ fn merged(
             Some(e) if is_null(&e.value) => {}
             Some(e) => {
                 out.insert(k.clone(), e.value.to_json());
-                b.mark(
-                    format!("{pod_path}.{k}"),
-                    v.key(&[key, k]).expect("present"),
-                );
+                b.mark(format!("{pod_path}.{k}"), v.written(&[key, k]));
             }
             None => {
                 out.insert(k.clone(), default.clone());
@@ -432,10 +436,7 @@ fn merged(
     for e in user.map(Node::entries).unwrap_or(&[]) {
         if !out.contains_key(&e.key) && !is_null(&e.value) && defaults.get(&e.key).is_none() {
             out.insert(e.key.clone(), e.value.to_json());
-            b.mark(
-                format!("{pod_path}.{}", e.key),
-                v.key(&[key, &e.key]).expect("present"),
-            );
+            b.mark(format!("{pod_path}.{}", e.key), v.written(&[key, &e.key]));
         }
     }
     Some(Value::Object(out))
@@ -466,7 +467,7 @@ fn image(v: &Values<'_>, runner: &semver::Version, b: &mut Builder) -> String {
     if let Some(text) = given.and_then(Node::as_str)
         && v.chart.image != ImageScheme::Map
     {
-        b.mark(path, v.key(&["image"]).expect("present"));
+        b.mark(path, v.written(&["image"]));
         return text.to_string();
     }
     if v.chart.image == ImageScheme::HubString {
@@ -478,7 +479,7 @@ fn image(v: &Values<'_>, runner: &semver::Version, b: &mut Builder) -> String {
     }
     let part = |k: &str, default: &str, b: &mut Builder| match v.entry(&["image", k]) {
         Some(e) => {
-            b.mark(path, v.key(&["image", k]).expect("present"));
+            b.mark(path, v.written(&["image", k]));
             e.value.as_str().unwrap_or_default().to_string()
         }
         None => {
@@ -490,7 +491,7 @@ fn image(v: &Values<'_>, runner: &semver::Version, b: &mut Builder) -> String {
     let name = part("image", chart_pod::DEFAULT_IMAGE, b);
     let tag = match v.node(&["image", "tag"]).map(|n| n.to_json()) {
         Some(Value::String(s)) => {
-            b.mark(path, v.key(&["image", "tag"]).expect("present"));
+            b.mark(path, v.written(&["image", "tag"]));
             s
         }
         Some(Value::Number(n)) => n.to_string(),
@@ -512,17 +513,17 @@ fn service_account(v: &Values<'_>, fullname: &str, b: &mut Builder) -> (String, 
     let rbac_create = v.bool(&["rbac", "create"]).unwrap_or(false);
     if v.chart.service_account == SaScheme::ServiceAccount {
         if let Some(name) = v.str(&["serviceAccount", "name"]) {
-            b.mark(path, v.key(&["serviceAccount", "name"]).expect("present"));
+            b.mark(path, v.written(&["serviceAccount", "name"]));
             return (name.to_string(), rbac_create);
         }
         let sa_create = v.bool(&["serviceAccount", "create"]);
         if sa_create == Some(true) || (rbac_create && sa_create.is_none()) {
             let key = if sa_create == Some(true) {
-                v.key(&["serviceAccount", "create"])
+                v.written(&["serviceAccount", "create"])
             } else {
-                v.key(&["rbac", "create"])
+                v.written(&["rbac", "create"])
             };
-            b.mark(path, key.expect("present"));
+            b.mark(path, key);
             return (fullname.to_string(), rbac_create);
         }
     }
@@ -530,22 +531,15 @@ fn service_account(v: &Values<'_>, fullname: &str, b: &mut Builder) -> (String, 
         if v.chart.service_account == SaScheme::RbacGenerated
             && let Some(name) = v.str(&["rbac", "generatedServiceAccountName"])
         {
-            b.mark(
-                path,
-                v.key(&["rbac", "generatedServiceAccountName"])
-                    .expect("present"),
-            );
+            b.mark(path, v.written(&["rbac", "generatedServiceAccountName"]));
             return (name.to_string(), true);
         }
-        b.mark(path, v.key(&["rbac", "create"]).expect("present"));
+        b.mark(path, v.written(&["rbac", "create"]));
         return (fullname.to_string(), true);
     }
     match v.str(&["rbac", "serviceAccountName"]) {
         Some(name) => {
-            b.mark(
-                path,
-                v.key(&["rbac", "serviceAccountName"]).expect("present"),
-            );
+            b.mark(path, v.written(&["rbac", "serviceAccountName"]));
             (name.to_string(), false)
         }
         None => {
@@ -566,35 +560,26 @@ fn env(v: &Values<'_>, b: &mut Builder) -> Vec<Value> {
     for &name in v.chart.env_always {
         let (value, source) = match name {
             "CI_SERVER_URL" => match v.str(&["gitlabUrl"]) {
-                Some(url) => (url.to_string(), v.key(&["gitlabUrl"]).expect("present")),
+                Some(url) => (url.to_string(), v.written(&["gitlabUrl"])),
                 None => (String::new(), v.default("gitlabUrl", "\"\"")),
             },
             "CLONE_URL" => match v.str(&["runners", "cloneUrl"]) {
-                Some(url) => (
-                    url.to_string(),
-                    v.key(&["runners", "cloneUrl"]).expect("present"),
-                ),
+                Some(url) => (url.to_string(), v.written(&["runners", "cloneUrl"])),
                 None => (String::new(), v.default("runners.cloneUrl", "\"\"")),
             },
             "RUNNER_EXECUTOR" => match v.str(&["runners", "executor"]) {
-                Some(e) => (
-                    e.to_string(),
-                    v.key(&["runners", "executor"]).expect("present"),
-                ),
+                Some(e) => (e.to_string(), v.written(&["runners", "executor"])),
                 None => (
                     "kubernetes".into(),
                     v.default("runners.executor", "kubernetes"),
                 ),
             },
             "REGISTER_LOCKED" => match v.bool(&["runners", "locked"]) {
-                Some(l) => (
-                    l.to_string(),
-                    v.key(&["runners", "locked"]).expect("present"),
-                ),
+                Some(l) => (l.to_string(), v.written(&["runners", "locked"])),
                 None => ("true".into(), v.default("runners.locked", true)),
             },
             "RUNNER_TAG_LIST" => match v.str(&["runners", "tags"]) {
-                Some(t) => (t.to_string(), v.key(&["runners", "tags"]).expect("present")),
+                Some(t) => (t.to_string(), v.written(&["runners", "tags"])),
                 None => (String::new(), v.default("runners.tags", "\"\"")),
             },
             _ => continue,
@@ -623,7 +608,7 @@ fn env(v: &Values<'_>, b: &mut Builder) -> Vec<Value> {
     }
     if v.minor >= 62 {
         for e in v.node(&["extraEnv"]).map(Node::entries).unwrap_or(&[]) {
-            let source = v.key(&["extraEnv", &e.key]).expect("present");
+            let source = v.written(&["extraEnv", &e.key]);
             push(&e.key, env_value(&e.value.to_json()), source, b);
         }
     }
@@ -703,7 +688,7 @@ fn volumes(v: &Values<'_>, fullname: &str, b: &mut Builder) -> Volumes {
         add(
             json!({"name": "custom-certs", "secret": {"secretName": name}}),
             json!({"name": "custom-certs", "mountPath": chart_pod::CERTS_DIR, "readOnly": true}),
-            v.key(&["certsSecretName"]).expect("present"),
+            v.written(&["certsSecretName"]),
             b,
         );
         certs = Some(chart_pod::CERTS_DIR.trim_end_matches('/').to_string());

@@ -32,6 +32,11 @@ pub(super) fn synthesize(
             span: Span::new(object.source, range),
         })
     };
+    // The source of a field just read from the resource; see `Values::written` in helm.rs.
+    let written = |path: &[&str]| {
+        key(path)
+            .unwrap_or_else(|| FieldSource::Assumed(format!("`{}` of the Runner", path.join("."))))
+    };
     let mut mark = |path: &str, source: FieldSource| {
         provenance.push(Provenance {
             pod_path: path.to_string(),
@@ -44,7 +49,7 @@ pub(super) fn synthesize(
         Some(image) => {
             mark(
                 "spec.containers[0].image",
-                key(&["spec", "runnerImage"]).expect("present"),
+                written(&["spec", "runnerImage"]),
             );
             image.clone()
         }
@@ -63,7 +68,7 @@ pub(super) fn synthesize(
         Some(sa) => {
             mark(
                 "spec.serviceAccountName",
-                key(&["spec", "serviceaccount"]).expect("present"),
+                written(&["spec", "serviceaccount"]),
             );
             sa.clone()
         }
@@ -120,7 +125,7 @@ pub(super) fn synthesize(
         // How `tls.crt` reaches the runner is undocumented (§2.5): a Secret volume is assumed,
         // its mount path unknown.
         spec["volumes"] = json!([{"name": "custom-certs", "secret": {"secretName": ca}}]);
-        mark("spec.volumes[0]", key(&["spec", "ca"]).expect("present"));
+        mark("spec.volumes[0]", written(&["spec", "ca"]));
         assumptions.push(Assumption::new(
             "operator.ca",
             "Secret volume `custom-certs`",

@@ -38,6 +38,8 @@ impl<'a> Context<'a> {
             assumptions: Vec::new(),
             fix: None,
         });
+        // Invariant: the vector holds at least the diagnostic pushed just above.
+        #[allow(clippy::expect_used)]
         self.diagnostics
             .last_mut()
             .expect("a diagnostic was pushed just above")

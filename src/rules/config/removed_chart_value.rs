@@ -61,6 +61,8 @@ fn check(cx: &mut Context) {
         for removed in REMOVED_CHART_VALUES {
             let dotted = removed.path.trim_end_matches(".*");
             let segs: Vec<Seg<'_>> = dotted.split('.').map(Seg::Key).collect();
+            // Invariant: `split` yields at least one piece, so `segs` is never empty.
+            #[allow(clippy::expect_used)]
             let (last, parent) = segs.split_last().expect("paths are not empty");
             let Seg::Key(last) = last else { continue };
             let Some(entry) = values.root.at(parent).and_then(|p| p.entry(last)) else {
