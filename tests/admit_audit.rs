@@ -152,6 +152,36 @@ fn the_binary_prints_the_table_and_exits_1_when_a_pod_is_refused() {
 }
 
 #[test]
+fn a_pod_admitted_today_that_the_psa_level_would_refuse_makes_the_exit_code_1() {
+    // Plain Kubernetes, a namespace enforcing nothing: the pod is admitted today, but it sets
+    // neither `runAsNonRoot` nor a seccomp profile, which `restricted` requires.
+    let dir = std::env::temp_dir().join(format!("rd-audit-level-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("pod.yaml");
+    std::fs::write(
+        &path,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: team\nspec:\n  containers:\n  - name: web\n    image: nginx\n",
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let (today, _, err) = run_cli(&["--platform", "kubernetes", path]);
+    assert_eq!(today, Some(0), "{err}");
+    let (baseline, _, err) =
+        run_cli(&["--platform", "kubernetes", "--psa-level", "baseline", path]);
+    assert_eq!(baseline, Some(0), "{err}");
+    let (restricted, out, err) = run_cli(&[
+        "--platform",
+        "kubernetes",
+        "--psa-level",
+        "restricted",
+        path,
+    ]);
+    assert_eq!(restricted, Some(1), "{err}");
+    assert!(out.contains("web"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn the_binary_writes_json() {
     let path = fixture("pods.json");
     let (code, out, err) = run_cli(&[

@@ -144,6 +144,12 @@ impl SweepReport {
     pub fn all_admitted(&self) -> bool {
         self.total.admitted == self.total.pods
     }
+
+    /// True when every pod would be created, and none of them would be refused by the
+    /// `--psa-level` asked about (the exit code's question: is anything broken, or would it be).
+    pub fn nothing_breaks(&self) -> bool {
+        self.all_admitted() && self.total.broken_at_level == 0
+    }
 }
 
 /// Why the run could not read its inputs.
