@@ -36,6 +36,14 @@ const CANARIES: &[&str] = &[
     "glpat-CANARYVALUE0001",
     "gldt-CANARYVALUE0002",
     "glptt-CANARYVALUE0003",
+    // Values the parsers do not keep: the second of a duplicate key, a line a YAML syntax
+    // error stops at. Their lines are still shown in snippets.
+    "glrt-CANARYDUPLICATE1",
+    "glrt-CANARYDUPLICATE2",
+    "CANARYDUPS3SECRET",
+    "glrt-CANARYDUPCONFIGMAP",
+    "glrt-CANARYDUPHELM",
+    "CANARYYAMLERRORPW",
 ];
 
 /// A tiny base64 encoder, so the test has no extra dependency.
@@ -118,6 +126,42 @@ const BROKEN_TOML: &str = r#"[[runners]]
 
 /// An unterminated string holding a token: the syntax error must not quote it.
 const SYNTAX_TOML: &str = "[[runners]]\n  name = \"syntax\"\n  token = \"glrt-CANARYTOKEN0008\n  executor = \"kubernetes\"\n";
+
+/// Duplicate keys: `toml` keeps the first of each and reports the second.
+const DUPLICATE_TOML: &str = r#"[[runners]]
+  name = "duplicate"
+  url = "https://gitlab.example.com/"
+  token = "glrt-CANARYDUPLICATE1"
+  token = "glrt-CANARYDUPLICATE2"
+  executor = "kubernetes"
+  [runners.cache]
+    Type = "s3"
+    [runners.cache.s3]
+      SecretKey = "CANARY_S3_SECRET"
+      SecretKey = "CANARYDUPS3SECRET"
+"#;
+
+const DUPLICATE_CONFIGMAP: &str = r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: duplicate
+data:
+  config.toml: |
+    [[runners]]
+      token = "glrt-CANARYTOKEN0001"
+      token = "glrt-CANARYDUPCONFIGMAP"
+"#;
+
+const DUPLICATE_HELM: &str = r#"gitlabUrl: https://gitlab.example.com/
+runners:
+  config: |
+    [[runners]]
+      token = "glrt-CANARYTOKEN0002"
+      token = "glrt-CANARYDUPHELM"
+"#;
+
+/// A YAML syntax error on the line of a secret value: the parser stops there.
+const SYNTAX_SECRET_YAML: &str = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: broken\nstringData:\n  password: CANARYYAMLERRORPW: x\n";
 
 fn configmap_yaml() -> String {
     r#"apiVersion: v1
@@ -246,6 +290,10 @@ fn write_inputs(test: &str) -> PathBuf {
         ("runner.yaml", OPERATOR_RUNNER.into()),
         (".gitlab-ci.yml", PIPELINE.into()),
         ("pod.yaml", POD.into()),
+        ("duplicate.toml", DUPLICATE_TOML.into()),
+        ("duplicate-configmap.yaml", DUPLICATE_CONFIGMAP.into()),
+        ("duplicate-values.yaml", DUPLICATE_HELM.into()),
+        ("syntax-secret.yaml", SYNTAX_SECRET_YAML.into()),
     ];
     for (name, text) in files {
         std::fs::write(dir.join(name), text).unwrap();
@@ -275,6 +323,10 @@ const FILES: &[&str] = &[
     "runner.yaml",
     ".gitlab-ci.yml",
     "pod.yaml",
+    "duplicate.toml",
+    "duplicate-configmap.yaml",
+    "duplicate-values.yaml",
+    "syntax-secret.yaml",
 ];
 
 fn leaks(output: &Output) -> Vec<String> {
@@ -399,7 +451,17 @@ fn error_paths_leak_nothing() {
 #[test]
 fn standard_input_leaks_nothing() {
     let dir = write_inputs("standard_input_leaks_nothing");
-    for text in [CONFIG_TOML, BROKEN_TOML, SYNTAX_TOML, HELM_VALUES] {
+    // Each alone too: a file with nothing usable in it takes another path (exit code 2).
+    for text in [
+        CONFIG_TOML,
+        BROKEN_TOML,
+        SYNTAX_TOML,
+        HELM_VALUES,
+        DUPLICATE_TOML,
+        DUPLICATE_CONFIGMAP,
+        DUPLICATE_HELM,
+        SYNTAX_SECRET_YAML,
+    ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_runner-doctor"))
             .current_dir(&dir)
             .args(["check", "--select", "ALL", "-"])

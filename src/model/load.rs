@@ -323,6 +323,7 @@ impl Inputs {
     }
 
     fn problem(&mut self, kind: ProblemKind, source: SourceId, range: TextRange, message: String) {
+        self.redact_secret_lines(source);
         self.problems.push(LoadProblem {
             kind,
             path: self.sources.get(source).path.clone(),
@@ -579,6 +580,40 @@ impl Inputs {
     /// Masks credentials wherever they sit in a runner config, Helm values or pipeline tree:
     /// the values of keys that hold credentials (`token`, `SecretKey`, a `CI_TOKEN` variable),
     /// and whatever else [`Self::redact_tree`] finds.
+    /// Masks, as text, the value of every line that assigns a secret key (`token = …`,
+    /// `password: …`, `- "SecretKey": …`): from after the `=` or `:` to the end of the line.
+    ///
+    /// The tree-based masking only knows the values the parser kept. A file with a load problem
+    /// may hold others: a duplicate key (`toml` keeps the first), the lines after a YAML syntax
+    /// error, text that is neither TOML nor YAML. Its snippets show those lines, so this runs at
+    /// a file's first problem; for a clean file the tree's masking is exact and this never runs.
+    fn redact_secret_lines(&mut self, source: SourceId) {
+        let file = self.sources.get(source);
+        if file.secret_lines_masked {
+            return;
+        }
+        let mut secrets = Vec::new();
+        let mut start = 0;
+        for line in file.text.split_inclusive('\n') {
+            let body = line.trim_end_matches(['\n', '\r']);
+            let indented = body.trim_start();
+            let keyed = indented.strip_prefix("- ").unwrap_or(indented).trim_start();
+            if let Some(separator) = keyed.find(['=', ':']) {
+                let key = keyed[..separator].trim().trim_matches(['"', '\'']);
+                let value = &keyed[separator + 1..];
+                let value_start = body.len() - value.trim_start().len();
+                if !key.is_empty() && !value.trim().is_empty() && is_secret_key(key) {
+                    secrets.push(TextRange::new(start + value_start, start + body.len()));
+                }
+            }
+            start += line.len();
+        }
+        self.sources.set_secret_lines_masked(source);
+        for range in secrets {
+            self.sources.redact(Span::new(source, range));
+        }
+    }
+
     fn redact_secret_keys(&mut self, source: SourceId, node: &mut Node) {
         self.redact_keys(source, node, false);
     }

@@ -104,6 +104,9 @@ pub struct SourceFile {
     pub origin: Origin,
     /// Ranges holding secret values (tokens, keys, passwords), masked whenever text is shown.
     pub redactions: Vec<TextRange>,
+    /// Whether the values of the lines that assign a secret key were masked as text, beyond
+    /// what the tree found (done once, at the file's first load problem).
+    pub secret_lines_masked: bool,
 }
 
 impl SourceFile {
@@ -157,6 +160,7 @@ impl Sources {
             lines,
             origin,
             redactions: Vec::new(),
+            secret_lines_masked: false,
         });
         id
     }
@@ -172,6 +176,11 @@ impl Sources {
                 .redactions
                 .push(host.range);
         }
+    }
+
+    /// Notes that a file's secret-key lines were masked as text (see the loader).
+    pub fn set_secret_lines_masked(&mut self, id: SourceId) {
+        self.files[id.0 as usize].secret_lines_masked = true;
     }
 
     pub fn get(&self, id: SourceId) -> &SourceFile {
