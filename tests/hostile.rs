@@ -493,3 +493,26 @@ fn a_fix_whose_own_edits_overlap_is_left_unapplied() {
     assert!(after.contains("secretName: kubeconfig"), "{after}");
     assert_ne!(before, after, "the other fixes still apply");
 }
+
+#[test]
+fn a_non_ascii_template_placeholder_in_embedded_toml_is_read() {
+    // Found by the `embed` fuzz target: Helm values whose `runners.config` holds a `${…}`
+    // placeholder ending in a two-byte character after an unclosed string; the masked TOML's
+    // error range fell inside that character and slicing the original there panicked.
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fuzz/embed-non-ascii-placeholder.yaml");
+    let output = run_with(
+        &["check", "--format", "concise", file.to_str().unwrap()],
+        Stdio::null(),
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    // The template is recognised and its syntax errors are named at the host file's lines.
+    assert!(stdout.contains("RD006"), "{stdout}");
+    assert!(
+        stdout.contains("embed-non-ascii-placeholder.yaml:"),
+        "{stdout}"
+    );
+}

@@ -161,7 +161,7 @@ impl Inputs {
         };
         // Placeholders are masked first, so that a template still parses as the TOML it is.
         let masked = template::mask(&text);
-        let toml_doc = toml::parse(masked.as_ref().map_or(text.as_str(), |m| m.text.as_str()));
+        let toml_doc = template::parse_toml(&text, masked.as_ref());
         if toml_doc.errors.is_empty() && !toml_doc.root.entries().is_empty() {
             let id = self.sources.add(path, text, Origin::File);
             let placeholders = self.template_problem(id, masked.as_ref(), "file", false);
@@ -177,7 +177,7 @@ impl Inputs {
             return;
         }
         drop(yaml_stream);
-        let toml_doc = toml::parse(masked.as_ref().map_or(text.as_str(), |m| m.text.as_str()));
+        let toml_doc = template::parse_toml(&text, masked.as_ref());
         let id = self.sources.add(path, text, Origin::File);
         let placeholders = self.template_problem(id, masked.as_ref(), "file", false);
         self.toml_errors(id, toml_doc.errors);
@@ -478,7 +478,7 @@ impl Inputs {
             "runner config",
             origin == ConfigOrigin::HelmValues,
         );
-        let doc = toml::parse(masked.as_ref().map_or(text.as_str(), |m| m.text.as_str()));
+        let doc = template::parse_toml(text, masked.as_ref());
         self.toml_errors(id, doc.errors);
         self.add_toml_config(id, doc.root, origin, placeholders);
     }

@@ -8,6 +8,8 @@
 //! means, and the loader reports a template once instead of a cascade of syntax errors.
 
 use super::TextRange;
+use super::toml::TomlDocument;
+use super::tree::{Node, Value};
 
 /// A text with its placeholders masked.
 #[derive(Clone, Debug, PartialEq)]
@@ -189,9 +191,88 @@ fn replacement(text: &str, range: TextRange, kind: &str, inside_string: bool) ->
     out
 }
 
+/// Parses a runner config as TOML, its placeholders masked when it has some, with every range
+/// of the tree and of the errors on a character boundary of `text`.
+///
+/// A placeholder holding non-ASCII text (`${var.café}`) is masked byte for byte with ASCII, so
+/// the parser may put a range's end inside what is one character of the original, where
+/// slicing the original would panic (found by the `embed` fuzz target). Such ends are moved out
+/// to the whole character.
+pub fn parse_toml(text: &str, masked: Option<&Masked>) -> TomlDocument {
+    let Some(masked) = masked else {
+        return super::toml::parse(text);
+    };
+    let mut doc = super::toml::parse(&masked.text);
+    if !text.is_ascii() {
+        let snap = |range: &mut TextRange| {
+            let (mut start, mut end) = (range.start as usize, (range.end as usize).min(text.len()));
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            *range = TextRange::new(start, end);
+        };
+        for error in &mut doc.errors {
+            snap(&mut error.range);
+        }
+        let mut stack: Vec<&mut Node> = vec![&mut doc.root];
+        while let Some(node) = stack.pop() {
+            snap(&mut node.range);
+            match &mut node.value {
+                Value::Map(entries) => {
+                    for entry in entries {
+                        snap(&mut entry.key_range);
+                        stack.push(&mut entry.value);
+                    }
+                }
+                Value::Seq(items) => stack.extend(items.iter_mut()),
+                _ => {}
+            }
+        }
+    }
+    doc
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every range of a parsed tree and its errors, for checking them against a text.
+    fn all_ranges(doc: &TomlDocument) -> Vec<TextRange> {
+        let mut out: Vec<TextRange> = doc.errors.iter().map(|e| e.range).collect();
+        let mut stack = vec![&doc.root];
+        while let Some(node) = stack.pop() {
+            out.push(node.range);
+            for entry in node.entries() {
+                out.push(entry.key_range);
+                stack.push(&entry.value);
+            }
+            stack.extend(node.items());
+        }
+        out
+    }
+
+    #[test]
+    fn ranges_from_a_masked_non_ascii_placeholder_stay_on_character_boundaries() {
+        // The `embed` fuzz target's find, reduced by deleting lines and characters while the
+        // masked parse still put a range inside the two-byte `ӗ` of the placeholder.
+        let text = "=[\"\nt\" \"${ӗ}";
+        let masked = mask(text).unwrap();
+        let on_boundaries = |ranges: Vec<TextRange>| {
+            ranges.iter().all(|r| {
+                text.is_char_boundary(r.start as usize) && text.is_char_boundary(r.end as usize)
+            })
+        };
+        assert!(
+            !on_boundaries(all_ranges(&crate::source::toml::parse(&masked.text))),
+            "the masked parse alone no longer puts a range inside `ӗ`: this test checks nothing"
+        );
+        let doc = parse_toml(text, Some(&masked));
+        assert!(!doc.errors.is_empty());
+        assert!(on_boundaries(all_ranges(&doc)), "{:?}", all_ranges(&doc));
+    }
 
     #[test]
     fn placeholders_become_parseable_toml_of_the_same_length() {
