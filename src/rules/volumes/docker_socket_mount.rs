@@ -67,7 +67,7 @@ fn check(cx: &mut Context) {
             found.push((span, socket.to_string()));
         }
     }
-    let (platform, _) = cx.analysis.settings.platform();
+    let (platform, platform_assumed) = cx.analysis.settings.platform();
     let openshift = platform.starts_with("openshift");
     for (span, socket) in found {
         let why = if openshift {
@@ -81,6 +81,10 @@ fn check(cx: &mut Context) {
                 "the job pods mount `{socket}` from the node, but {why}: no Docker daemon answers there, so `docker` commands in jobs fail"
             ),
         );
+        // The finding rests on the platform: name it when it was not given.
+        if let Some(assumed) = &platform_assumed {
+            d.assume(assumed.clone());
+        }
         if !openshift {
             d.assume(crate::diagnostic::Assumption::new(
                 "node.container_runtime",
