@@ -111,6 +111,32 @@ fn exit_codes() {
 }
 
 #[test]
+fn commands_other_than_check_name_the_file_and_line_of_what_they_could_not_read() {
+    let dir = scratch("load_problems_named");
+    let broken = dir.join("broken.yaml");
+    std::fs::write(
+        &broken,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p: q\n",
+    )
+    .unwrap();
+    let broken = broken.to_str().unwrap();
+    for args in [
+        vec!["render", broken],
+        vec!["render", "--effective", broken],
+        vec!["access", broken],
+        vec!["admit", broken],
+    ] {
+        let out = run(&args);
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{broken}:4:10: mapping values are not allowed")),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
 fn every_format_on_stdout() {
     for format in ["human", "concise", "json", "sarif", "gitlab", "junit"] {
         let output = run(&["check", "--fail-on", "never", "--format", format, EXAMPLE]);

@@ -23,7 +23,7 @@ use runner_doctor::model::load::{Inputs, ProblemKind};
 use runner_doctor::settings::DEFAULT_PLATFORM;
 use runner_doctor::source::discover::{DEFAULT_MAX_INPUT_SIZE, read_inputs};
 
-use super::{print, print_masked};
+use super::{print, print_masked, say_load_problems};
 
 /// Flags of `admit`.
 #[derive(Debug, clap::Args)]
@@ -138,6 +138,15 @@ pub fn run(args: AdmitArgs) -> anyhow::Result<ExitCode> {
     items.append(&mut report.items);
     report.items = items;
     if report.items.is_empty() {
+        // The unreadable files were named above; the others' problems say why nothing was found.
+        say_load_problems(
+            &analysis.inputs,
+            analysis
+                .inputs
+                .problems
+                .iter()
+                .filter(|p| p.kind != ProblemKind::Unreadable),
+        );
         for p in &report.problems {
             eprintln!("runner-doctor: error: {p}");
         }

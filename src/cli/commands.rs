@@ -14,7 +14,7 @@ use super::args::{
     AccessArgs, AccessFormat, Args, CheckArgs, Command, FailOn, Format, RenderArgs, RulesArgs,
     RulesFormat,
 };
-use super::{print, print_masked};
+use super::{print, print_masked, say_load_problems};
 
 pub fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
@@ -188,7 +188,8 @@ fn access(args: AccessArgs) -> anyhow::Result<ExitCode> {
     let settings = args.model.settings()?;
     let inputs = Inputs::load(read_inputs(&args.paths, args.model.max_input_size));
     if !inputs.has_usable_input() {
-        eprintln!("runner-doctor: nothing readable in the inputs; `check` says why");
+        say_load_problems(&inputs, &inputs.problems);
+        eprintln!("runner-doctor: nothing readable in the inputs");
         return Ok(ExitCode::from(2));
     }
     let analysis = runner_doctor::analysis::Analysis::new(inputs, settings);
@@ -231,7 +232,8 @@ fn render_pods(args: RenderArgs) -> anyhow::Result<ExitCode> {
     let analysis = runner_doctor::analysis::Analysis::new(inputs, settings);
     if args.effective {
         if analysis.effective.is_empty() {
-            eprintln!("runner-doctor: no runner config in the inputs; `check` says why");
+            say_load_problems(&analysis.inputs, &analysis.inputs.problems);
+            eprintln!("runner-doctor: no runner config in the inputs");
             return Ok(ExitCode::from(2));
         }
         print(&render::effective::render(&analysis))?;
@@ -239,6 +241,7 @@ fn render_pods(args: RenderArgs) -> anyhow::Result<ExitCode> {
     }
     if args.manager {
         if analysis.managers.is_empty() {
+            say_load_problems(&analysis.inputs, &analysis.inputs.problems);
             eprintln!("runner-doctor: no Helm values or `Runner` resource in the inputs");
             return Ok(ExitCode::from(2));
         }
@@ -249,7 +252,10 @@ fn render_pods(args: RenderArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if analysis.predictions.is_empty() {
-        eprintln!("runner-doctor: no Kubernetes runner in the inputs; `check` says why");
+        say_load_problems(&analysis.inputs, &analysis.inputs.problems);
+        eprintln!(
+            "runner-doctor: no Kubernetes runner in the inputs (`check` says what each input holds)"
+        );
         return Ok(ExitCode::from(2));
     }
     let stage = if args.admitted {

@@ -30,6 +30,28 @@ pub(crate) fn print_masked(
     print(&runner_doctor::render::Secrets::of(sources).mask(text))
 }
 
+/// Names each problem met while loading the inputs on standard error, as
+/// `path:line:column: message` with secrets masked. `check` reports them as findings; the other
+/// commands call this when they have nothing to show, so that the file to look at is named.
+pub(crate) fn say_load_problems<'a>(
+    inputs: &runner_doctor::model::load::Inputs,
+    problems: impl IntoIterator<Item = &'a runner_doctor::model::load::LoadProblem>,
+) {
+    let secrets = runner_doctor::render::Secrets::of(&inputs.sources);
+    for problem in problems {
+        // A problem without a place (an unreadable file) names its file in the message.
+        let line = match problem.span {
+            Some(span) => {
+                let (_, _, at) = runner_doctor::render::locate(&inputs.sources, span);
+                let place = format!("{}:{}:{}", at.path, at.line, at.column);
+                format!("runner-doctor: {place}: {}", problem.message)
+            }
+            None => format!("runner-doctor: {}", problem.message),
+        };
+        eprintln!("{}", secrets.mask(&line));
+    }
+}
+
 /// Writes to stdout; a closed pipe (`| head`) is a normal end, not an error.
 pub(crate) fn print(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
