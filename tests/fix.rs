@@ -617,9 +617,6 @@ fn the_s3_cache_patch_makes_the_founding_cache_writable_and_keeps_every_comment(
     // `/cache` is now a per-pod emptyDir: the pipeline's `chmod 777` no longer opens a volume
     // every job shares.
     assert!(!codes.contains(&"RD701"), "{codes:?}");
-    // `/cache` is now a per-pod emptyDir: the pipeline's `chmod 777` no longer opens a volume
-    // every job shares.
-    assert!(!codes.contains(&"RD701"), "{codes:?}");
     assert!(
         !codes.iter().any(|c| c.starts_with("RD00") || *c == "RD101"),
         "{codes:?}"
@@ -693,11 +690,63 @@ fn remediation_manifests_load_with_our_own_loaders() {
         scc.text
     );
     assert!(scc.text.contains("min: 1000"), "{}", scc.text);
+    // The pod spec snippet, pasted at the end of a runner entry as it says, patches that runner
+    // and adds no second one.
+    let snippet = generated
+        .iter()
+        .find(|m| m.file_name.contains("pod-spec"))
+        .unwrap();
+    let pasted = format!(
+        "[[runners]]\n  name = \"team\"\n  [runners.kubernetes]\n    namespace = \"ci\"\n{}",
+        snippet.text
+    );
+    let config: toml::Table = pasted.parse().unwrap();
+    let runners = config["runners"].as_array().unwrap();
+    assert_eq!(runners.len(), 1, "{pasted}");
+    assert_eq!(
+        runners[0]["kubernetes"]["pod_spec"][0]["name"].as_str(),
+        Some("fs-group-change-policy"),
+        "{pasted}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 fn bin() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_runner-doctor"))
+}
+
+#[test]
+fn a_file_that_cannot_be_written_is_not_counted_as_fixed() {
+    // The input is a link to a file outside the tree given, which `fix` refuses to write
+    // through; the summary must not say that its finding was fixed.
+    let dir = std::env::temp_dir().join(format!("rd-fix-unwritten-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("inputs")).unwrap();
+    std::fs::create_dir_all(dir.join("outside")).unwrap();
+    let config = "[[runners]]\n  name = \"r\"\n  url = \"https://gitlab.example.com\"\n  executor = \"kubernetes\"\n  [runners.cache]\n    Shared = true\n  [runners.kubernetes]\n    namespace = \"ci\"\n";
+    std::fs::write(dir.join("outside/config.toml"), config).unwrap();
+    std::os::unix::fs::symlink(
+        dir.join("outside/config.toml"),
+        dir.join("inputs/config.toml"),
+    )
+    .unwrap();
+    let out = bin()
+        .current_dir(&dir)
+        .args(["fix", "inputs"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("fixed 0 findings in 0 files"), "{stderr}");
+    assert!(
+        stderr.contains("1 file left unchanged, so 1 fix is not applied"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("outside/config.toml")).unwrap(),
+        config
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -83,6 +83,7 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
         .filter_map(|p| std::fs::canonicalize(p).ok())
         .collect();
     let mut out = String::new();
+    let mut unwritten: Vec<&std::path::Path> = Vec::new();
     for file in run.files.iter().filter(|f| f.changed()) {
         let name = file.path.display().to_string();
         let name = name.strip_prefix("./").unwrap_or(&name);
@@ -96,18 +97,34 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
             && let Err(err) = write::write_fixed(&file.path, &file.original, &file.fixed, &roots)
         {
             eprintln!("runner-doctor: error: {:#}", anyhow::Error::from(err));
+            unwritten.push(&file.path);
             failed = true;
         }
     }
     print(&out)?;
+    // Only what reached the disk counts as fixed.
     let verb = if args.diff { "would fix" } else { "fixed" };
-    let changed = run.files.iter().filter(|f| f.changed()).count();
+    let written = |path: &std::path::Path| !unwritten.contains(&path);
+    let fixed = run.applied.iter().filter(|a| written(&a.path)).count();
+    let changed = run
+        .files
+        .iter()
+        .filter(|f| f.changed() && written(&f.path))
+        .count();
     eprintln!(
-        "runner-doctor: {verb} {} finding{} in {changed} file{}",
-        run.applied.len(),
-        if run.applied.len() == 1 { "" } else { "s" },
+        "runner-doctor: {verb} {fixed} finding{} in {changed} file{}",
+        if fixed == 1 { "" } else { "s" },
         if changed == 1 { "" } else { "s" }
     );
+    if !unwritten.is_empty() {
+        let lost = run.applied.len() - fixed;
+        eprintln!(
+            "runner-doctor: {} file{} left unchanged, so {lost} fix{} not applied",
+            unwritten.len(),
+            if unwritten.len() == 1 { "" } else { "s" },
+            if lost == 1 { " is" } else { "es are" }
+        );
+    }
     if !run.converged {
         eprintln!(
             "runner-doctor: fixes did not settle after {} rounds; the rest is left as it is",

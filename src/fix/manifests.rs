@@ -292,7 +292,11 @@ fn readme(t: &Target, count: usize, cache_config: &str) -> String {
          runner manager's ServiceAccount may use a looser SCC. Set `service_account = \
          \"gitlab-runner-jobs\"` in `[runners.kubernetes]`.\n\n\
          Trade-offs: it fixes who gets which privileges, not the volume: with a driver that \
-         does not apply fsGroup, combine it with option 2 or 4.\n",
+         does not apply fsGroup, combine it with option 2 or 4. Its `runAsUser` is \
+         `MustRunAsRange`, so every container runs under a uid of the namespace's range: a job \
+         that needs root in its build container (a `chmod` or `chown` of a root-owned path, a \
+         package install, a rootful podman or buildah build) then fails; give such jobs a \
+         runner and ServiceAccount of their own, or build rootless.\n",
         sa = t.service_account,
         fsg = match t.fs_group {
             Some(g) => format!("fsGroup {g}"),
@@ -313,8 +317,10 @@ fn readme(t: &Target, count: usize, cache_config: &str) -> String {
          kubelet then gives the volume the pod's fsGroup and `g+rwX`. The patch adds \
          `fsGroupChangePolicy: OnRootMismatch`, so kubelet changes ownership only when the \
          root does not match yet, not on every pod start (a large cache would otherwise be \
-         walked each time). It needs `FF_USE_ADVANCED_POD_SPEC_CONFIGURATION=true`; leave \
-         `fs_group` unset so the namespace's own fsGroup applies under `restricted-v2`.\n\n\
+         walked each time). It needs `FF_USE_ADVANCED_POD_SPEC_CONFIGURATION=true`, and a pod \
+         fsGroup to apply: keep `fs_group` (in the range the admitting SCC allows), or, where \
+         `restricted-v2` admits the job pods, leave it unset and the namespace's own fsGroup \
+         applies.\n\n\
          Trade-offs: needs a new PVC on another storage class when the current driver does not \
          apply fsGroup; the recursive change on first mount takes time on a full volume.\n"
     );
@@ -545,9 +551,10 @@ fn dedicated_scc(t: &Target) -> String {
 
 fn pod_spec_patch() -> String {
     "# Option 4: for a storage class whose CSI driver applies fsGroup (fsGroupPolicy: File).\n\
-     # Add to the runner's [runners.kubernetes], and set FF_USE_ADVANCED_POD_SPEC_CONFIGURATION=true\n\
-     # in its environment or [runners.feature_flags].\n\
-     [[runners]]\n  # the runner entry to patch\n  [[runners.kubernetes.pod_spec]]\n  name = \"fs-group-change-policy\"\n  patch_type = \"strategic\"\n  \
+     # Paste inside the runner's [[runners]] entry, below its [runners.kubernetes] keys (the\n\
+     # header below opens a table of that entry, not a new runner), and set\n\
+     # FF_USE_ADVANCED_POD_SPEC_CONFIGURATION=true in its environment or [runners.feature_flags].\n\
+     [[runners.kubernetes.pod_spec]]\n  name = \"fs-group-change-policy\"\n  patch_type = \"strategic\"\n  \
      patch = '''\n    securityContext:\n      fsGroupChangePolicy: OnRootMismatch\n  '''\n"
         .to_string()
 }
