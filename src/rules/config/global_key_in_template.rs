@@ -86,8 +86,25 @@ fn check(cx: &mut Context) {
                 (TemplateOf::Helm, Some((_, value, _))) => {
                     Some(format!("set the chart value {value} instead"))
                 }
-                (TemplateOf::Operator(name), Some((_, _, Some(field)))) => {
-                    Some(format!("set {field} of `Runner` `{name}` instead"))
+                (TemplateOf::Operator(name), Some((key, _, Some(field)))) => {
+                    // The Runner may set it already: then the help says so, with its value.
+                    let set = cx
+                        .analysis
+                        .inputs
+                        .cluster
+                        .runners()
+                        .find(|(_, r)| r.metadata.name.as_deref() == Some(name.as_str()))
+                        .and_then(|(_, r)| match *key {
+                            "concurrent" => r.spec.concurrent,
+                            "check_interval" => r.spec.interval,
+                            _ => None,
+                        });
+                    Some(match set {
+                        Some(value) => {
+                            format!("{field} of `Runner` `{name}` sets it already (to {value})")
+                        }
+                        None => format!("set {field} of `Runner` `{name}` instead"),
+                    })
                 }
                 _ => None,
             };
@@ -135,6 +152,9 @@ fn check(cx: &mut Context) {
         let mut helps: Vec<String> = Vec::new();
         for (_, key, _, instead, _) in &group {
             helps.push(match instead {
+                Some(instead) if instead.contains("sets it already") => {
+                    format!("remove `{key}`: {instead}")
+                }
                 Some(instead) => format!("for `{key}`, {instead}"),
                 None => format!("remove `{key}`"),
             });
