@@ -1153,16 +1153,27 @@ fn yaml_holds_collections(stream: &yaml::YamlStream) -> bool {
             .any(|d| matches!(d.root.value, Value::Map(_) | Value::Seq(_)))
 }
 
+/// A TOML `key = …` line, the value possibly missing (`a =` is a TOML error, not YAML): what
+/// stands before the first `=` is a bare, dotted or quoted key. A YAML line with a `=` in its
+/// value (`url: http://h/?a=b`, `- --set=x`) has a `:` or a leading `- ` there instead.
+fn is_key_assignment(line: &str) -> bool {
+    line.split_once('=').is_some_and(|(key, _)| {
+        let key = key.trim();
+        !key.is_empty()
+            && !line.starts_with("- ")
+            && key.chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '"' | '\'' | ' ')
+            })
+    })
+}
+
 fn looks_like_toml(text: &str) -> bool {
     let (mut toml_lines, mut yaml_lines) = (0, 0);
     for line in text.lines().map(str::trim) {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        if line.starts_with('[') && line.ends_with(']')
-            || line.contains(" = ")
-            || line.contains("=\"")
-        {
+        if line.starts_with('[') && line.ends_with(']') || is_key_assignment(line) {
             toml_lines += 1;
         } else if line.starts_with("- ") || line.contains(": ") || line.ends_with(':') {
             yaml_lines += 1;
@@ -1173,7 +1184,18 @@ fn looks_like_toml(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::within_one_edit;
+    use super::{looks_like_toml, within_one_edit};
+
+    #[test]
+    fn a_key_with_a_missing_value_is_toml_and_a_yaml_value_with_an_equals_sign_is_not() {
+        // `a =` is a TOML syntax error to report as such, not YAML text to call unrecognised.
+        assert!(looks_like_toml("a = \n"));
+        assert!(looks_like_toml("[[runners]]\n  token =\n"));
+        assert!(looks_like_toml("\"quoted key\" = 1\n"));
+        assert!(!looks_like_toml("url: http://h/?a=b\n"));
+        assert!(!looks_like_toml("args:\n- --set=x\n"));
+        assert!(!looks_like_toml("a: b = c\n"));
+    }
 
     #[test]
     fn within_one_edit_agrees_with_damerau_levenshtein() {
