@@ -1,5 +1,6 @@
 use crate::diagnostic::{Applicability, Fix};
 use crate::fix::text;
+use crate::model::load::ProblemKind;
 use crate::model::schema::{SchemaIssue, Ty};
 use crate::rules::{Context, declare_rule};
 use crate::source::{Node, Value};
@@ -66,6 +67,19 @@ fn check(cx: &mut Context) {
         let Some((_, whole)) = super::key_spans(config, &path) else {
             continue;
         };
+        // A value the parser made up after a syntax error on its line (`run_as_user =`) has no
+        // type to report: invalid-toml (RD002) names that line.
+        let at_syntax_error = cx.analysis.inputs.problems.iter().any(|p| {
+            p.kind == ProblemKind::TomlSyntax
+                && p.span.is_some_and(|s| {
+                    s.source == whole.source
+                        && s.range.start <= whole.range.end
+                        && whole.range.start <= s.range.end
+                })
+        });
+        if at_syntax_error {
+            continue;
+        }
         let fix = retype(config, &path, key.name, key.ty);
         let d = cx.report(
             Some(whole),
