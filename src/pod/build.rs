@@ -149,6 +149,18 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
         .unwrap_or_else(|| opts.project_path.clone());
     let short = short_token(runner.token.as_deref().unwrap_or(""));
 
+    // ProjectUniqueName, made RFC 1123 compatible (`dns.MakeRFC1123Compatible`).
+    let unique_name: String = format!(
+        "runner-{short}-project-{}-concurrent-{}",
+        opts.project_id, opts.concurrent_project_id
+    )
+    .to_ascii_lowercase()
+    .chars()
+    .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
+    .skip_while(|c| !c.is_ascii_alphanumeric())
+    .take(63)
+    .collect();
+
     // Predefined variables first, then runner environment, then the job's.
     cx.vars.push("CI_BUILDS_DIR", &builds_dir);
     cx.vars.push("CI_PROJECT_PATH", &project_path);
@@ -178,14 +190,14 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
         },
     };
 
-    let scripts_dir = base_dir(
+    let mut scripts_dir = base_dir(
         &cx,
         "/scripts",
         &k.scripts_base_dir,
         opts.project_id,
         opts.job_id,
     );
-    let logs_dir = base_dir(&cx, "/logs", &k.logs_base_dir, opts.project_id, opts.job_id);
+    let mut logs_dir = base_dir(&cx, "/logs", &k.logs_base_dir, opts.project_id, opts.job_id);
 
     // Volumes and mounts.
     let user = user_volumes(&mut cx);
@@ -202,7 +214,25 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
         volumes.push(empty("repo"));
         volume_prov.push(exec_src("repo"));
     }
-    if scripts_volume {
+    if scripts_volume && !since(v, 15, 8) {
+        // Until 15.7 the scripts came from a ConfigMap the executor creates for the job
+        // (`setupScriptsConfigMap`, generateName `<ProjectUniqueName>-scripts`), mounted with
+        // mode 0777; 15.8 made the volume an emptyDir (gitlab-runner v15.7.0 and v15.8.0,
+        // executors/kubernetes/kubernetes.go `getVolumes`).
+        volumes.push(Volume {
+            name: "scripts".into(),
+            config_map: Some(ConfigMapVolumeSource {
+                name: format!("{unique_name}-scripts"),
+                default_mode: Some(0o777),
+                optional: Some(false),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        volume_prov.push(Source::Default(
+            "executor volume `scripts`: the ConfigMap of the job's scripts, created per job (its name gets a random suffix)".into(),
+        ));
+    } else if scripts_volume {
         volumes.push(empty("scripts"));
         volume_prov.push(exec_src("scripts"));
     }
@@ -252,6 +282,22 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
         slug.clone()
     };
     let project_dir = project_dir(runner, &cx, &builds_dir, &unique_dir)?;
+    // Before 13.11 the scripts and logs lived in the project's temporary directory,
+    // `<CI_PROJECT_DIR>.tmp/scripts` and `.../logs` (`TmpProjectDir`, common/build.go); 13.11
+    // moved them to `/scripts-<project>-<job>` and `/logs-<project>-<job>` (gitlab-runner v13.10.0
+    // and v13.11.0, executors/kubernetes/kubernetes.go `scriptsDir`, `logsDir`).
+    if !since(v, 13, 11) {
+        let tmp = format!("{project_dir}.tmp");
+        scripts_dir = join_path(&[&tmp, "scripts"]);
+        logs_dir = join_path(&[&tmp, "logs"]);
+        for (m, _) in mounts.iter_mut() {
+            match m.name.as_str() {
+                "scripts" => m.mount_path = scripts_dir.clone(),
+                "logs" => m.mount_path = logs_dir.clone(),
+                _ => {}
+            }
+        }
+    }
 
     // Pull policy: the first configured policy applies to every container.
     let pull_policy = pull_policy(&mut cx);
@@ -490,21 +536,39 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
         p.extend(prefix_prov("securityContext", &scp));
         init.push((c, p));
     }
-    if !legacy || (dumb_init && since(v, 16, 7)) {
+    // Attach mode's init container (reference §2.3), as it changed over the releases
+    // (gitlab-runner tags, executors/kubernetes/kubernetes.go): none before 13.2 (v13.1.0 builds
+    // the pod without one); `change-logs-permissions` from 13.2, which chmods the whole logs
+    // directory and fails where the pod's user does not own it (field case FC03), on `busybox`
+    // until 13.6 and the helper image from 13.7; `init-logs` from 13.11, which only touches
+    // the log file and tolerates a failed chmod; `init-permissions` from 14.2.
+    if since(v, 13, 2) && (!legacy || (dumb_init && since(v, 16, 7))) {
         let name = if since(v, 14, 2) {
             "init-permissions"
-        } else {
+        } else if since(v, 13, 11) {
             "init-logs"
+        } else {
+            "change-logs-permissions"
         };
-        let mut c = base_container(name, &helper_image, &pull_policy, &mounts, None);
+        let (image, image_src) = if since(v, 13, 7) {
+            (helper_image.as_str(), helper_src.clone())
+        } else {
+            (
+                "busybox",
+                Source::Default("the executor's image for this init container before 13.7".into()),
+            )
+        };
+        let mut c = base_container(name, image, &pull_policy, &mounts, None);
         c.stdin = None;
-        let mut p: RelProv = vec![("image".into(), helper_src.clone())];
+        let mut p: RelProv = vec![("image".into(), image_src)];
         let mut parts = Vec::new();
         let log_file = join_path(&[&logs_dir, "output.log"]);
-        if !legacy {
+        if !legacy && since(v, 13, 11) {
             parts.push(format!(
                 "touch {log_file} && (chmod 777 {log_file} || exit 0)"
             ));
+        } else if !legacy {
+            parts.push(format!("touch {log_file} && chmod -R 777 {logs_dir}"));
         }
         if dumb_init {
             parts.push(format!("cp /usr/bin/dumb-init {scripts_dir}"));
@@ -583,17 +647,6 @@ pub fn build(runner: &RunnerEntry, job: &Job, opts: &BuildOptions) -> Result<Job
         }
     }
 
-    // ProjectUniqueName, made RFC 1123 compatible (`dns.MakeRFC1123Compatible`).
-    let unique_name: String = format!(
-        "runner-{short}-project-{}-concurrent-{}",
-        opts.project_id, opts.concurrent_project_id
-    )
-    .to_ascii_lowercase()
-    .chars()
-    .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
-    .skip_while(|c| !c.is_ascii_alphanumeric())
-    .take(63)
-    .collect();
     let metadata = metadata(&mut cx, &unique_name, namespace, opts, job, &mut prov)?;
     let pod = Pod {
         metadata,

@@ -301,3 +301,60 @@ fn fields_from_a_volume_key() {
     assert!(fields.contains(&"spec.containers[0].volumeMounts[2]"));
     assert!(fields.contains(&"spec.initContainers[0].volumeMounts[2]"));
 }
+
+#[test]
+fn attach_mode_init_container_logs_and_scripts_follow_the_13_x_and_15_x_releases() {
+    let attach = "[[runners]]\n executor = \"kubernetes\"\n [runners.feature_flags]\n  FF_USE_LEGACY_KUBERNETES_EXECUTION_STRATEGY = false\n";
+    let init = |out: &JobPod| spec(out).init_containers.clone().unwrap_or_default();
+    let volume = |out: &JobPod, name: &str| {
+        spec(out)
+            .volumes
+            .as_ref()
+            .unwrap()
+            .iter()
+            .find(|v| v.name == name)
+            .cloned()
+            .unwrap()
+    };
+    // 13.1: attach mode without an init container.
+    let out = run(attach, alpine(), (13, 1, 0)).unwrap();
+    assert!(init_names(&out).is_empty());
+    // 13.4 (field case FC03): busybox chmods the whole logs directory, under the project's
+    // `.tmp` directory, and the scripts come from a ConfigMap.
+    let out = run(attach, alpine(), (13, 4, 0)).unwrap();
+    let c = &init(&out)[0];
+    assert_eq!(c.name, "change-logs-permissions");
+    assert_eq!(c.image.as_deref(), Some("busybox"));
+    let logs = "/builds/gitlab-org/gitlab-test.tmp/logs";
+    assert_eq!(
+        c.command.as_ref().unwrap()[2],
+        format!("touch {logs}/output.log && chmod -R 777 {logs}")
+    );
+    assert!(
+        c.volume_mounts
+            .as_ref()
+            .unwrap()
+            .iter()
+            .any(|m| m.name == "logs" && m.mount_path == logs)
+    );
+    let scripts = volume(&out, "scripts");
+    assert_eq!(scripts.config_map.unwrap().default_mode, Some(0o777));
+    // 13.7: the same command in the helper image.
+    let out = run(attach, alpine(), (13, 7, 0)).unwrap();
+    let c = &init(&out)[0];
+    assert_eq!(c.name, "change-logs-permissions");
+    assert!(c.image.as_deref().unwrap().contains("gitlab-runner-helper"));
+    // 13.11: `init-logs` touches the log file only, under `/logs-<project>-<job>`.
+    let out = run(attach, alpine(), (13, 11, 0)).unwrap();
+    let c = &init(&out)[0];
+    assert_eq!(c.name, "init-logs");
+    assert_eq!(
+        c.command.as_ref().unwrap()[2],
+        "touch /logs-0-0/output.log && (chmod 777 /logs-0-0/output.log || exit 0)"
+    );
+    // The scripts volume is a ConfigMap until 15.7 and an emptyDir from 15.8.
+    let out = run(attach, alpine(), (15, 7, 0)).unwrap();
+    assert!(volume(&out, "scripts").config_map.is_some());
+    let out = run(attach, alpine(), (15, 8, 0)).unwrap();
+    assert!(volume(&out, "scripts").empty_dir.is_some());
+}
