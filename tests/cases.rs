@@ -11,8 +11,8 @@ use runner_doctor::source::discover::read_inputs;
 
 /// The codes of the rules these fixtures exercise.
 const CATALOGUE: &[&str] = &[
-    "RD501", "RD502", "RD503", "RD504", "RD505", "RD603", "RD604", "RD605", "RD702", "RD703",
-    "RD704",
+    "RD408", "RD501", "RD502", "RD503", "RD504", "RD505", "RD603", "RD604", "RD605", "RD702",
+    "RD703", "RD704",
 ];
 
 fn run(path: &str, platform: Option<&str>) -> runner_doctor::Report {
@@ -36,6 +36,15 @@ fn case(name: &str, platform: Option<&str>, expected: &[&str]) {
         assert!(codes.contains(code), "{name}: {code} missing:\n{out}");
     }
     insta::assert_snapshot!(name, out);
+}
+
+#[test]
+fn fc03_the_13_4_logs_init_container_runs_as_the_pod_user_and_cannot_chmod() {
+    case(
+        "fc03-attach-init-container-non-root",
+        Some("kubernetes"),
+        &["RD408"],
+    );
 }
 
 #[test]
