@@ -25,6 +25,13 @@ fn the_examples_job_pod_is_admitted_by_team_runner_build() {
         ),
         "{out}"
     );
+    // The header's `--as` user is for the objects of the inputs, not for the runner's pods.
+    let header = out.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("the objects of the inputs are requested by `developer`")
+            && header.contains("a runner's job pods by its manager"),
+        "{header}"
+    );
 }
 
 #[test]

@@ -172,7 +172,7 @@ pub fn human(report: &AuditReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "platform {}, requested by `{}` (groups: {})",
+        "platform {}; the objects of the inputs are requested by `{}` (groups: {}), a runner's job pods by its manager (named with each)",
         report.platform,
         report.user,
         report.groups.join(", ")
