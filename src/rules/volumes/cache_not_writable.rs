@@ -146,7 +146,7 @@ fn check(cx: &mut Context) {
         );
         workaround_notes(diagnostic, prediction, &cache.mount_path);
         diagnostic.help(
-            "use a distributed cache (`[runners.cache] Type = \"s3\"`, e.g. an ObjectBucketClaim on OpenShift Data Foundation); or prepare the volume root once for a shared group (owner 0, group 0, mode `2775`) with every runner container in that group; or a storage class whose CSI driver applies fsGroup (`fsGroupPolicy: File`) with `fsGroupChangePolicy: OnRootMismatch`",
+            "use a distributed cache (`[runners.cache] Type = \"s3\"`, e.g. an ObjectBucketClaim on OpenShift Data Foundation); or prepare the volume root once for a shared group (owner 0, group 0, mode `2775`) with every runner container in that group; or a storage class whose CSI driver applies fsGroup (`fsGroupPolicy: File`) with `fsGroupChangePolicy: OnRootMismatch`; `runner-doctor fix --manifests DIR` writes each of these, ranked, with its trade-offs",
         );
         let container = format!("(container `{}`)", cache.container);
         let root_key = format!("volume.{}.root", cache.volume);
