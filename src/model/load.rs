@@ -577,9 +577,6 @@ impl Inputs {
         }
     }
 
-    /// Masks credentials wherever they sit in a runner config, Helm values or pipeline tree:
-    /// the values of keys that hold credentials (`token`, `SecretKey`, a `CI_TOKEN` variable),
-    /// and whatever else [`Self::redact_tree`] finds.
     /// Masks, as text, the value of every line that assigns a secret key (`token = …`,
     /// `password: …`, `- "SecretKey": …`): from after the `=` or `:` to the end of the line.
     ///
@@ -614,6 +611,9 @@ impl Inputs {
         }
     }
 
+    /// Masks credentials wherever they sit in a runner config, Helm values or pipeline tree:
+    /// the values of keys that hold credentials (`token`, `SecretKey`, a `CI_TOKEN` variable),
+    /// and whatever else [`Self::redact_tree`] finds.
     fn redact_secret_keys(&mut self, source: SourceId, node: &mut Node) {
         self.redact_keys(source, node, false);
     }
