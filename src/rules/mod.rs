@@ -200,6 +200,7 @@ pub static RULES: &[&Rule] = &[
     &volumes::docker_socket_mount::DOCKER_SOCKET_MOUNT,
     &volumes::probe_contradicts_prediction::PROBE_CONTRADICTS_PREDICTION,
     &volumes::logs_init_container_cannot_chmod::LOGS_INIT_CONTAINER_CANNOT_CHMOD,
+    &volumes::umask_flag_without_effect::UMASK_FLAG_WITHOUT_EFFECT,
     &builds::rootful_build_cannot_mount_overlay::ROOTFUL_BUILD_CANNOT_MOUNT_OVERLAY,
     &builds::rootless_build_cannot_map_users::ROOTLESS_BUILD_CANNOT_MAP_USERS,
     &builds::userns_mount_blocked_by_lsm::USERNS_MOUNT_BLOCKED_BY_LSM,

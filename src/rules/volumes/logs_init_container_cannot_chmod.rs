@@ -132,13 +132,17 @@ fn check(cx: &mut Context) {
             "only a directory's owner, or root through `CAP_FOWNER`, may change its mode; the emptyDir behind the logs directory is created by kubelet, owned by root",
         )
         .help("upgrade the runner to 13.11 or later, where `init-logs` only touches the log file and tolerates a failed `chmod`; until then, `FF_USE_LEGACY_KUBERNETES_EXECUTION_STRATEGY = true` in `[runners.feature_flags]` (exec mode runs no init container)");
-        // What the verdict rests on: the init container's image user and the logs root, and
-        // what every job of the runner rests on (the runner version read from an image tag, a
-        // namespace allocation that gave the uid).
+        // What the verdict rests on: the init container's image user and the logs root, and,
+        // of what every job of the runner rests on, the runner version read from an image tag
+        // and the namespace allocation and SCC grants that gave the uid.
         let relevant = access.assumptions.iter().filter(|a| {
             a.key == "volume.logs.root" || a.value.contains(&format!("`{INIT_CONTAINER}`"))
         });
-        for assumption in relevant.chain(&prediction.assumptions) {
+        let shared = prediction
+            .assumptions
+            .iter()
+            .filter(|a| !a.key.starts_with("manager.") && a.key != "job.image");
+        for assumption in relevant.chain(shared) {
             d.assume(assumption.clone());
         }
     }

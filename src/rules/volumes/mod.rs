@@ -7,3 +7,4 @@ pub(crate) mod logs_init_container_cannot_chmod;
 pub(crate) mod needless_mount_propagation;
 pub(crate) mod pod_spec_patch_adds_volume;
 pub(crate) mod probe_contradicts_prediction;
+pub(crate) mod umask_flag_without_effect;
