@@ -224,13 +224,14 @@ pub fn sweep(
     };
     let file_refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     // Admission never reads status; the context objects keep their `env` (a runner
-    // ConfigMap or an operator's Runner may use the key), the workloads drop it.
+    // ConfigMap or an operator's Runner may use the key), the workloads drop it and the other
+    // container fields admission never reads (stream::UNREAD_BY_ADMISSION).
     let split = SplitOptions {
         drop_status: true,
-        drop_env: false,
+        drop_unread: false,
     };
     let split_workloads = SplitOptions {
-        drop_env: true,
+        drop_unread: true,
         ..split
     };
 

@@ -82,11 +82,27 @@ pub struct SplitOptions {
     /// Drop each YAML item's top-level `status:` block before parsing (admission never reads
     /// status, and it is a third of a running pod).
     pub drop_status: bool,
-    /// Drop every block `env:` and `envFrom:` value of the items (containers' environment,
-    /// which neither SCC admission nor PSA reads, and often the largest part of a spec).
-    /// Only for callers that read workloads for admission: other objects may use those keys.
-    pub drop_env: bool,
+    /// Drop every block value of the container keys that admission never reads (see
+    /// [`UNREAD_BY_ADMISSION`]): the environment, often the largest part of a spec, probes,
+    /// resource requirements and volume mounts. Only for callers that read workloads for
+    /// admission: other objects may use those keys.
+    pub drop_unread: bool,
 }
+
+/// Keys below an item's top level whose block values neither SCC admission nor the Pod
+/// Security checks read (src/admission: the SCC strategies read security contexts, volumes'
+/// types, host namespaces and ports; PSA reads the same plus sysctls, seccomp and AppArmor).
+/// A check that reads one of them (Kubernetes 1.34's probe `host` check, say) must take its
+/// key out of this list.
+const UNREAD_BY_ADMISSION: &[&[u8]] = &[
+    b"env:",
+    b"envFrom:",
+    b"livenessProbe:",
+    b"readinessProbe:",
+    b"startupProbe:",
+    b"resources:",
+    b"volumeMounts:",
+];
 
 /// Splits one file into items, calling `sink` for each; `sink` returns `false` to stop.
 /// `progress` receives the bytes read so far.
@@ -477,7 +493,7 @@ impl YamlSplitter<'_> {
                 return;
             }
         }
-        if self.options.drop_env && indent > si + 2 {
+        if self.options.drop_unread && indent > si + 2 {
             // `env:` alone on its line, or as the first key of a sequence entry (`- env:`,
             // as `oc` prints a container whose keys sort after it).
             let (dash, key) = match rest.strip_prefix(b"- ") {
@@ -486,7 +502,7 @@ impl YamlSplitter<'_> {
             };
             let key_indent = indent + (rest.len() - key.len()) + indentation(key);
             let key = trim_end(trim_start(key));
-            if key == b"env:" || key == b"envFrom:" {
+            if UNREAD_BY_ADMISSION.contains(&key) {
                 self.dropping = Some(key_indent);
                 if dash {
                     // Keep the entry, now opening on the next key.
@@ -1534,13 +1550,13 @@ mod tests {
         assert_eq!(kind_of(b"kind:\n"), None);
     }
 
-    const ENV_POD: &str = "items:\n- apiVersion: v1\n  kind: Pod\n  spec:\n    containers:\n    - env:\n      - name: A\n        value: a\n      - name: B\n        valueFrom:\n          fieldRef:\n            fieldPath: x\n      image: first\n      name: c1\n    - envFrom:\n      - configMapRef:\n          name: cm\n      env:\n        - name: C\n          value: |\n            - not: an entry\n      image: second\n      name: c2\n      securityContext:\n        runAsUser: 0\n  status:\n    phase: Running\n";
+    const ENV_POD: &str = "items:\n- apiVersion: v1\n  kind: Pod\n  spec:\n    containers:\n    - env:\n      - name: A\n        value: a\n      - name: B\n        valueFrom:\n          fieldRef:\n            fieldPath: x\n      image: first\n      livenessProbe:\n        httpGet:\n          path: /\n      name: c1\n    - envFrom:\n      - configMapRef:\n          name: cm\n      env:\n        - name: C\n          value: |\n            - not: an entry\n      image: second\n      name: c2\n      resources:\n        limits:\n          cpu: \"1\"\n      securityContext:\n        runAsUser: 0\n      volumeMounts:\n      - mountPath: /x\n        name: v\n  status:\n    phase: Running\n";
 
     #[test]
-    fn drop_env_removes_every_environment_block_and_keeps_the_rest() {
+    fn drop_unread_removes_environment_probes_resources_and_mounts_and_keeps_the_rest() {
         let options = SplitOptions {
             drop_status: true,
-            drop_env: true,
+            drop_unread: true,
         };
         let items = split_yaml_str(ENV_POD, options);
         let v = values(&items);
@@ -1556,6 +1572,18 @@ mod tests {
         let v = values(&split_yaml_str(ENV_POD, SplitOptions::default()));
         assert_eq!(v[0]["spec"]["containers"][0]["env"][1]["name"], "B");
         assert_eq!(
+            v[0]["spec"]["containers"][0]["livenessProbe"]["httpGet"]["path"],
+            "/"
+        );
+        assert_eq!(
+            v[0]["spec"]["containers"][1]["resources"]["limits"]["cpu"],
+            "1"
+        );
+        assert_eq!(
+            v[0]["spec"]["containers"][1]["volumeMounts"][0]["name"],
+            "v"
+        );
+        assert_eq!(
             v[0]["spec"]["containers"][1]["env"][0]["value"],
             "- not: an entry\n"
         );
@@ -1566,7 +1594,7 @@ mod tests {
         let text = "items:\n- kind: Pod\n  spec:\n    containers:\n    - env:\n      - name: A\n        value: &user \"1000\"\n      name: c\n      securityContext:\n        runAsGroup: *user\n";
         let options = SplitOptions {
             drop_status: true,
-            drop_env: true,
+            drop_unread: true,
         };
         let items = split_yaml_str(text, options);
         let v = values(&items);
