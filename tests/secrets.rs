@@ -44,6 +44,11 @@ const CANARIES: &[&str] = &[
     "glrt-CANARYDUPCONFIGMAP",
     "glrt-CANARYDUPHELM",
     "CANARYYAMLERRORPW",
+    "glrt-CANARYFLOWMAP1",
+    "CANARYJSONTRAILING",
+    "CANARYINLINEDUP2",
+    "CANARYENVDUP2",
+    "CANARYURLPASSWORD",
 ];
 
 /// A tiny base64 encoder, so the test has no extra dependency.
@@ -162,6 +167,19 @@ runners:
 
 /// A YAML syntax error on the line of a secret value: the parser stops there.
 const SYNTAX_SECRET_YAML: &str = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: broken\nstringData:\n  password: CANARYYAMLERRORPW: x\n";
+
+/// Secrets a broken line holds past its first key: in a flow mapping, in one-line JSON, in an
+/// inline table with a duplicate key, in a `NAME=value` string of a duplicated `environment`,
+/// in a URL (the YAML document is broken by its last line).
+const FLOW_SECRET_YAML: &str = "apiVersion: v1\nkind: Secret\nmetadata: {name: flow}\nstringData: {token: glrt-CANARYFLOWMAP1: x}\n";
+const JSON_SECRET: &str = "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"stringData\":{\"token\":\"CANARYJSONTRAILING\",}\n";
+const INLINE_DUPLICATE_TOML: &str = r#"[[runners]]
+  executor = "kubernetes"
+  cache = { Type = "s3", s3 = { SecretKey = "CANARY_S3_SECRET", SecretKey = "CANARYINLINEDUP2" } }
+  environment = ["AWS_SECRET_ACCESS_KEY=CANARY_S3_ACCESS"]
+  environment = ["DOCKER_AUTH_CONFIG={\"auths\":{\"r\":{\"auth\":\"CANARYENVDUP2\"}}}"]
+"#;
+const URL_SECRET_YAML: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: url}\ndata:\n  endpoint: https://user:CANARYURLPASSWORD@proxy.example.com/\n  broken: [\n";
 
 fn configmap_yaml() -> String {
     r#"apiVersion: v1
@@ -294,6 +312,10 @@ fn write_inputs(test: &str) -> PathBuf {
         ("duplicate-configmap.yaml", DUPLICATE_CONFIGMAP.into()),
         ("duplicate-values.yaml", DUPLICATE_HELM.into()),
         ("syntax-secret.yaml", SYNTAX_SECRET_YAML.into()),
+        ("flow-secret.yaml", FLOW_SECRET_YAML.into()),
+        ("secret.json", JSON_SECRET.into()),
+        ("inline-duplicate.toml", INLINE_DUPLICATE_TOML.into()),
+        ("url-secret.yaml", URL_SECRET_YAML.into()),
     ];
     for (name, text) in files {
         std::fs::write(dir.join(name), text).unwrap();
@@ -327,6 +349,10 @@ const FILES: &[&str] = &[
     "duplicate-configmap.yaml",
     "duplicate-values.yaml",
     "syntax-secret.yaml",
+    "flow-secret.yaml",
+    "secret.json",
+    "inline-duplicate.toml",
+    "url-secret.yaml",
 ];
 
 fn leaks(output: &Output) -> Vec<String> {
@@ -461,6 +487,10 @@ fn standard_input_leaks_nothing() {
         DUPLICATE_CONFIGMAP,
         DUPLICATE_HELM,
         SYNTAX_SECRET_YAML,
+        FLOW_SECRET_YAML,
+        JSON_SECRET,
+        INLINE_DUPLICATE_TOML,
+        URL_SECRET_YAML,
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_runner-doctor"))
             .current_dir(&dir)

@@ -577,13 +577,16 @@ impl Inputs {
         }
     }
 
-    /// Masks, as text, the value of every line that assigns a secret key (`token = …`,
-    /// `password: …`, `- "SecretKey": …`): from after the `=` or `:` to the end of the line.
+    /// Masks, as text, what a line may hold of a secret: the value of a secret key anywhere on
+    /// it (`token = …`, `password: …`, `{token: …}`, `"SecretKey":…`, `AWS_SECRET_ACCESS_KEY=…`
+    /// inside a string), from that value to the end of the line; a GitLab token by its prefix;
+    /// and the password of a URL.
     ///
     /// The tree-based masking only knows the values the parser kept. A file with a load problem
     /// may hold others: a duplicate key (`toml` keeps the first), the lines after a YAML syntax
     /// error, text that is neither TOML nor YAML. Its snippets show those lines, so this runs at
     /// a file's first problem; for a clean file the tree's masking is exact and this never runs.
+    /// One forward pass per line: a hostile line of separators stays linear.
     fn redact_secret_lines(&mut self, source: SourceId) {
         let file = self.sources.get(source);
         if file.secret_lines_masked {
@@ -593,15 +596,23 @@ impl Inputs {
         let mut start = 0;
         for line in file.text.split_inclusive('\n') {
             let body = line.trim_end_matches(['\n', '\r']);
-            let indented = body.trim_start();
-            let keyed = indented.strip_prefix("- ").unwrap_or(indented).trim_start();
-            if let Some(separator) = keyed.find(['=', ':']) {
-                let key = keyed[..separator].trim().trim_matches(['"', '\'']);
-                let value = &keyed[separator + 1..];
-                let value_start = body.len() - value.trim_start().len();
-                if !key.is_empty() && !value.trim().is_empty() && is_secret_key(key) {
-                    secrets.push(TextRange::new(start + value_start, start + body.len()));
+            let shift =
+                |r: TextRange| TextRange::new(start + r.start as usize, start + r.end as usize);
+            if let Some(value) = secret_value_start(body) {
+                secrets.push(TextRange::new(start + value, start + body.len()));
+            }
+            for (at, _) in body.match_indices("://") {
+                secrets.extend(url_password_at(body, at).map(shift));
+            }
+            let mut word_start = 0;
+            for (i, c) in body.char_indices().chain([(body.len(), ' ')]) {
+                if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                    continue;
                 }
+                if looks_like_token(&body[word_start..i]) {
+                    secrets.push(TextRange::new(start + word_start, start + i));
+                }
+                word_start = i + c.len_utf8();
             }
             start += line.len();
         }
@@ -855,6 +866,41 @@ pub fn is_secret_key(key: &str) -> bool {
                     && key.len().abs_diff(name.len()) <= 1
                     && within_one_edit(&key, name)
             })
+}
+
+/// Where the value of the first secret key on a line starts: after a `:` or `=` whose key, the
+/// word before it (quotes and blanks between them skipped), names a credential. `None` when no
+/// secret key on the line has a value after it.
+fn secret_value_start(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let mut key: Option<(usize, usize)> = None;
+    let mut run: Option<usize> = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') {
+            run.get_or_insert(i);
+            continue;
+        }
+        if let Some(from) = run.take() {
+            key = Some((from, i));
+        }
+        match b {
+            b':' | b'=' => {
+                if let Some((from, to)) = key.take()
+                    && is_secret_key(&line[from..to])
+                {
+                    let rest = &line[i + 1..];
+                    let value = i + 1 + (rest.len() - rest.trim_start().len());
+                    if value < line.len() {
+                        return Some(value);
+                    }
+                }
+            }
+            // A key may be quoted, or followed by blanks before its separator.
+            b' ' | b'\t' | b'"' | b'\'' => {}
+            _ => key = None,
+        }
+    }
+    None
 }
 
 /// Whether `a` and `b` are at most one edit apart (one insertion, deletion, substitution or
@@ -1184,7 +1230,30 @@ fn looks_like_toml(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{looks_like_toml, within_one_edit};
+    use super::{looks_like_toml, secret_value_start, within_one_edit};
+
+    #[test]
+    fn the_first_secret_value_of_a_line_is_found_wherever_its_key_sits() {
+        fn at(line: &str) -> Option<&str> {
+            secret_value_start(line).map(|i| &line[i..])
+        }
+        assert_eq!(at("  token = \"t\""), Some("\"t\""));
+        assert_eq!(at("password: p: x"), Some("p: x"));
+        assert_eq!(at("stringData: {token: t: x}"), Some("t: x}"));
+        assert_eq!(
+            at("{\"kind\":\"Secret\",\"token\" : \"t\",}"),
+            Some("\"t\",}")
+        );
+        assert_eq!(
+            at("cache = { s3 = { SecretKey = \"a\" } }"),
+            Some("\"a\" } }")
+        );
+        assert_eq!(at("env = [\"AWS_SECRET_ACCESS_KEY=k\"]"), Some("k\"]"));
+        // A key that names no credential, a secret key with nothing after it.
+        assert_eq!(at("url: https://h/?token"), None);
+        assert_eq!(at("secretName: s"), None);
+        assert_eq!(at("token:"), None);
+    }
 
     #[test]
     fn a_key_with_a_missing_value_is_toml_and_a_yaml_value_with_an_equals_sign_is_not() {
