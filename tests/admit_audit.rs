@@ -182,6 +182,49 @@ fn a_pod_admitted_today_that_the_psa_level_would_refuse_makes_the_exit_code_1() 
 }
 
 #[test]
+fn pods_whose_namespace_the_dump_lacks_are_not_evaluated_rather_than_refused() {
+    // `oc get pods -A` without the Namespaces: OpenShift's SCC admission needs each namespace's
+    // uid range and MCS. A running pod's namespace exists, so the pods are counted apart, the
+    // report says how to dump the Namespaces too, and the exit code is 2, not 1.
+    let dir = std::env::temp_dir().join(format!("rd-audit-no-ns-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(fixture("pods.yaml")).unwrap();
+    // The same dump less its Namespace items (the first two).
+    let pods_only = {
+        let start = text.find("- apiVersion: v1\n  kind: Pod").unwrap();
+        format!("apiVersion: v1\nitems:\n{}", &text[start..])
+    };
+    let path = dir.join("pods-only.yaml");
+    std::fs::write(&path, pods_only).unwrap();
+    let path = path.to_str().unwrap();
+    let (code, out, err) = run_cli(&["--platform", "openshift-4.14", path]);
+    assert_eq!(code, Some(2), "{out}{err}");
+    assert!(
+        out.contains("not evaluated: 5 pods in 2 namespaces"),
+        "{out}"
+    );
+    assert!(out.contains("oc get namespaces,pods -A -o yaml"), "{out}");
+    assert!(!out.contains("not found"), "{out}");
+    let (code, out, _) = run_cli(&["--platform", "openshift-4.14", "--format", "json", path]);
+    assert_eq!(code, Some(2));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(v["total"]["namespace_unknown"], 5);
+    assert_eq!(v["total"]["refused_by_scc"], 0);
+    // With the Namespaces, the same pods are evaluated.
+    let (code, out, _) = run_cli(&[
+        "--platform",
+        "openshift-4.14",
+        "--format",
+        "json",
+        fixture("pods.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(v["total"]["namespace_unknown"], 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn the_binary_writes_json() {
     let path = fixture("pods.json");
     let (code, out, err) = run_cli(&[

@@ -134,6 +134,20 @@ fn commands_other_than_check_name_the_file_and_line_of_what_they_could_not_read(
             "{args:?}: {stderr}"
         );
     }
+    // A good Pod beside a broken document: the good one is shown, the broken one named, and
+    // the exit code says that something was left out.
+    let mixed = dir.join("mixed.yaml");
+    std::fs::write(
+        &mixed,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: good, namespace: a}\nspec:\n  containers:\n  - {name: c, image: i}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: bad, namespace: a\nspec:\n  containers:\n  - {name: c, image: i, securityContext: {privileged: true}}\n",
+    )
+    .unwrap();
+    let mixed = mixed.to_str().unwrap();
+    let out = run(&["admit", "--platform", "kubernetes", mixed]);
+    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stdout(&out).contains("Pod/good"));
+    assert!(stderr.contains(&format!("{mixed}:")), "{stderr}");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! `admit --audit`: every Pod and pod template in cluster dumps (`oc get pods -A -o yaml`,
+//! `admit --audit`: every Pod and pod template in cluster dumps (`oc get ns,pods -A -o yaml`,
 //! `-o json`, multi-document YAML) streamed through SCC admission and Pod Security Admission,
 //! summarised per namespace and per workload. Memory stays bounded by the largest object and
 //! the number of workloads, never by the dump: files are read twice, item by item
@@ -68,6 +68,10 @@ pub struct Counts {
     pub restricted_violations: u64,
     /// Pods admitted today that the `--psa-level` asked about would refuse.
     pub broken_at_level: u64,
+    /// Pods not evaluated: on OpenShift, their Namespace is not in the inputs, and SCC
+    /// admission needs its uid range and MCS (`oc get pods -A` alone holds no Namespace). A
+    /// running pod's namespace exists, so this is missing context, not a refusal.
+    pub namespace_unknown: u64,
 }
 
 impl Counts {
@@ -79,6 +83,7 @@ impl Counts {
         self.baseline_violations += o.baseline_violations;
         self.restricted_violations += o.restricted_violations;
         self.broken_at_level += o.broken_at_level;
+        self.namespace_unknown += o.namespace_unknown;
     }
 }
 
@@ -140,9 +145,9 @@ pub struct SweepReport {
 }
 
 impl SweepReport {
-    /// True when every pod would be created.
+    /// True when every pod evaluated would be created.
     pub fn all_admitted(&self) -> bool {
-        self.total.admitted == self.total.pods
+        self.total.admitted + self.total.namespace_unknown == self.total.pods
     }
 
     /// True when every pod would be created, and none of them would be refused by the
@@ -431,6 +436,18 @@ fn admit_one(
 ) {
     acc.objects += 1;
     let (item, evaluated) = admit_template_evaluated(t, file.display().to_string(), cx, settings);
+    let ns = item.namespace.clone().unwrap_or_default();
+    // On OpenShift the verdict needs the namespace's allocations; a dump without its Namespace
+    // leaves the pod unevaluated (see `Counts::namespace_unknown`).
+    if item.scc.is_some() && !cx.namespaces.contains_key(&ns) {
+        let c = Counts {
+            pods: 1,
+            namespace_unknown: 1,
+            ..Counts::default()
+        };
+        tally(acc, t, ns, &c);
+        return;
+    }
     let scc_ok = item.scc.as_ref().is_none_or(|s| s.allowed);
     let admitted = item.admitted();
     let baseline = violations(Level::Baseline, &evaluated);
@@ -448,23 +465,9 @@ fn admit_one(
         baseline_violations: u64::from(!baseline.is_empty()),
         restricted_violations: u64::from(!restricted.is_empty()),
         broken_at_level: u64::from(admitted && at_level.is_some_and(|v| !v.is_empty())),
+        namespace_unknown: 0,
     };
-    let ns = item.namespace.clone().unwrap_or_default();
-    acc.namespaces.entry(ns.clone()).or_default().add(&c);
-    let (kind, name) = workload_of(t);
-    let w = acc
-        .workloads
-        .entry((ns.clone(), kind.clone(), name.clone()))
-        .or_insert_with(|| WorkloadVerdict {
-            namespace: ns,
-            kind,
-            name,
-            counts: Counts::default(),
-            scc: None,
-            refusal: None,
-            violation: None,
-        });
-    w.counts.add(&c);
+    let w = tally(acc, t, ns, &c);
     if admitted {
         keep_min(&mut w.scc, item.scc.as_ref().and_then(|s| s.scc.clone()));
     } else {
@@ -479,6 +482,26 @@ fn admit_one(
     if !v.is_empty() {
         keep_min(&mut w.violation, Some(psa::forbidden_detail(v)));
     }
+}
+
+/// Adds one pod's counts to its namespace and its workload, and returns the workload's verdict.
+fn tally<'a>(acc: &'a mut Acc, t: &PodTemplate, ns: String, c: &Counts) -> &'a mut WorkloadVerdict {
+    acc.namespaces.entry(ns.clone()).or_default().add(c);
+    let (kind, name) = workload_of(t);
+    let w = acc
+        .workloads
+        .entry((ns.clone(), kind.clone(), name.clone()))
+        .or_insert_with(|| WorkloadVerdict {
+            namespace: ns,
+            kind,
+            name,
+            counts: Counts::default(),
+            scc: None,
+            refusal: None,
+            violation: None,
+        });
+    w.counts.add(c);
+    w
 }
 
 /// Keeps the smaller of two optional texts, so the verdict does not depend on which worker

@@ -19,11 +19,11 @@ use runner_doctor::admission::psa::{Level, ModeResult, PsaOutcome};
 use runner_doctor::admission::sweep::{
     self, Counts, Progress, SweepOptions, SweepReport, WorkloadVerdict,
 };
-use runner_doctor::model::load::{Inputs, ProblemKind};
+use runner_doctor::model::load::Inputs;
 use runner_doctor::settings::DEFAULT_PLATFORM;
 use runner_doctor::source::discover::{DEFAULT_MAX_INPUT_SIZE, read_inputs};
 
-use super::{print, print_masked, say_load_problems};
+use super::{print, print_masked, say_load_problems, some_input_unparsed};
 
 /// Flags of `admit`.
 #[derive(Debug, clap::Args)]
@@ -55,9 +55,10 @@ pub struct AdmitArgs {
     /// Largest input file read, in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_INPUT_SIZE)]
     pub max_input_size: u64,
-    /// Audit cluster dumps (`oc get pods -A -o yaml` or `-o json`, of any size): stream every
-    /// Pod and pod template through SCC admission and PSA, and print a summary per namespace
-    /// and a verdict per workload.
+    /// Audit cluster dumps (`oc get ns,pods -A -o yaml` or `-o json`, of any size; on
+    /// OpenShift, SCC admission needs the Namespaces): stream every Pod and pod template
+    /// through SCC admission and PSA, and print a summary per namespace and a verdict per
+    /// workload.
     #[arg(long)]
     pub audit: bool,
     /// With `--audit`: list the pods admitted today that this PSA level would refuse; any such
@@ -110,22 +111,18 @@ impl AdmitArgs {
 }
 
 /// Runs `admit`: 0 when every pod would be created, 1 when any is refused (SCC or PSA
-/// enforce), 2 when the inputs cannot be read or hold no pod.
+/// enforce), 2 when the inputs hold no pod or an input could not be read or parsed (its
+/// objects were not evaluated).
 pub fn run(args: AdmitArgs) -> anyhow::Result<ExitCode> {
     let settings = args.settings()?;
     if args.audit {
         return run_audit(&args, &settings);
     }
     let inputs = Inputs::load(read_inputs(&args.paths, args.max_input_size));
-    let unreadable: Vec<String> = inputs
-        .problems
-        .iter()
-        .filter(|p| p.kind == ProblemKind::Unreadable)
-        .map(|p| p.message.clone())
-        .collect();
-    for msg in &unreadable {
-        eprintln!("runner-doctor: error: {msg}");
-    }
+    // Every problem is named, whatever else is found: a pod in a broken document is a pod
+    // that was not evaluated, and the exit code says so (2).
+    say_load_problems(&inputs, &inputs.problems);
+    let unevaluated = some_input_unparsed(&inputs);
     let mut report = audit::audit(&inputs, &settings);
     // The runner configs in the inputs contribute their predicted job pods, requested by the
     // runner manager rather than by `--as`.
@@ -138,19 +135,12 @@ pub fn run(args: AdmitArgs) -> anyhow::Result<ExitCode> {
     items.append(&mut report.items);
     report.items = items;
     if report.items.is_empty() {
-        // The unreadable files were named above; the others' problems say why nothing was found.
-        say_load_problems(
-            &analysis.inputs,
-            analysis
-                .inputs
-                .problems
-                .iter()
-                .filter(|p| p.kind != ProblemKind::Unreadable),
-        );
         for p in &report.problems {
             eprintln!("runner-doctor: error: {p}");
         }
-        eprintln!("runner-doctor: error: no Pod or workload found in the inputs");
+        eprintln!(
+            "runner-doctor: error: no Pod or workload found in the inputs (`check` says what each input holds)"
+        );
         return Ok(ExitCode::from(2));
     }
     let text = match args.format {
@@ -158,7 +148,7 @@ pub fn run(args: AdmitArgs) -> anyhow::Result<ExitCode> {
         AdmitFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
     print_masked(&analysis.inputs.sources, &text)?;
-    Ok(if !unreadable.is_empty() {
+    Ok(if unevaluated {
         ExitCode::from(2)
     } else if report.all_admitted() {
         ExitCode::SUCCESS
@@ -332,10 +322,13 @@ fn run_audit(args: &AdmitArgs, settings: &AuditSettings) -> anyhow::Result<ExitC
         AdmitFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
     print(&text)?;
-    Ok(if report.nothing_breaks() {
-        ExitCode::SUCCESS
-    } else {
+    // 1 for what breaks; else 2 when pods went unevaluated for want of their Namespace.
+    Ok(if !report.nothing_breaks() {
         ExitCode::from(1)
+    } else if report.total.namespace_unknown > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
     })
 }
 
@@ -393,10 +386,28 @@ pub fn audit_human(r: &SweepReport) -> String {
         row(&mut out, name, &n.counts);
     }
     row(&mut out, "total", &r.total);
+    if r.total.namespace_unknown > 0 {
+        let missing: Vec<&str> = r
+            .namespaces
+            .iter()
+            .filter(|n| n.counts.namespace_unknown > 0)
+            .map(|n| n.namespace.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "\nnot evaluated: {} pods in {} namespaces the inputs hold no Namespace object for ({}): OpenShift's SCC admission needs each namespace's uid range and MCS; dump them too (`oc get namespaces,pods -A -o yaml`)",
+            r.total.namespace_unknown,
+            missing.len(),
+            missing.join(", ")
+        );
+    }
     let listed: Vec<&WorkloadVerdict> = r
         .workloads
         .iter()
-        .filter(|w| w.counts.admitted < w.counts.pods || w.counts.broken_at_level > 0)
+        .filter(|w| {
+            w.counts.admitted + w.counts.namespace_unknown < w.counts.pods
+                || w.counts.broken_at_level > 0
+        })
         .collect();
     if !listed.is_empty() {
         out.push('\n');

@@ -14,7 +14,7 @@ use super::args::{
     AccessArgs, AccessFormat, Args, CheckArgs, Command, FailOn, Format, RenderArgs, RulesArgs,
     RulesFormat,
 };
-use super::{print, print_masked, say_load_problems};
+use super::{print, print_masked, say_load_problems, some_input_unparsed};
 
 pub fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
@@ -187,12 +187,19 @@ pub(super) fn report(
 fn access(args: AccessArgs) -> anyhow::Result<ExitCode> {
     let settings = args.model.settings()?;
     let inputs = Inputs::load(read_inputs(&args.paths, args.model.max_input_size));
+    // What could not be read is named, even when the rest is shown.
+    say_load_problems(&inputs, &inputs.problems);
     if !inputs.has_usable_input() {
-        say_load_problems(&inputs, &inputs.problems);
         eprintln!("runner-doctor: nothing readable in the inputs");
         return Ok(ExitCode::from(2));
     }
     let analysis = runner_doctor::analysis::Analysis::new(inputs, settings);
+    if analysis.predictions.is_empty() {
+        eprintln!(
+            "runner-doctor: no Kubernetes runner in the inputs (`check` says what each input holds)"
+        );
+        return Ok(ExitCode::from(2));
+    }
     let report = render::access::report(&analysis, args.job.as_deref());
     if let Some(job) = &args.job
         && report.runners.is_empty()
@@ -205,7 +212,17 @@ fn access(args: AccessArgs) -> anyhow::Result<ExitCode> {
         AccessFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
     print_masked(&analysis.inputs.sources, &text)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(unparsed_or_success(&analysis.inputs))
+}
+
+/// `render` and `access` show what they could read; an input they could not (named on
+/// standard error) makes the exit code 2.
+fn unparsed_or_success(inputs: &Inputs) -> ExitCode {
+    if some_input_unparsed(inputs) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// `--job`: a YAML file describing a job, or the name of a pipeline job.
@@ -229,19 +246,19 @@ fn render_pods(args: RenderArgs) -> anyhow::Result<ExitCode> {
     let (job, job_name) = job_arg(args.job.as_deref())?;
     settings.job = job;
     let inputs = Inputs::load(read_inputs(&args.paths, args.model.max_input_size));
+    // What could not be read is named, even when the rest is rendered.
+    say_load_problems(&inputs, &inputs.problems);
     let analysis = runner_doctor::analysis::Analysis::new(inputs, settings);
     if args.effective {
         if analysis.effective.is_empty() {
-            say_load_problems(&analysis.inputs, &analysis.inputs.problems);
             eprintln!("runner-doctor: no runner config in the inputs");
             return Ok(ExitCode::from(2));
         }
         print(&render::effective::render(&analysis))?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(unparsed_or_success(&analysis.inputs));
     }
     if args.manager {
         if analysis.managers.is_empty() {
-            say_load_problems(&analysis.inputs, &analysis.inputs.problems);
             eprintln!("runner-doctor: no Helm values or `Runner` resource in the inputs");
             return Ok(ExitCode::from(2));
         }
@@ -249,10 +266,9 @@ fn render_pods(args: RenderArgs) -> anyhow::Result<ExitCode> {
             &analysis.inputs.sources,
             &render::manager_yaml::render(&analysis),
         )?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(unparsed_or_success(&analysis.inputs));
     }
     if analysis.predictions.is_empty() {
-        say_load_problems(&analysis.inputs, &analysis.inputs.problems);
         eprintln!(
             "runner-doctor: no Kubernetes runner in the inputs (`check` says what each input holds)"
         );
@@ -272,7 +288,7 @@ fn render_pods(args: RenderArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     print_masked(&analysis.inputs.sources, &text)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(unparsed_or_success(&analysis.inputs))
 }
 
 /// `gather`, `probe` and `check --live` in a build without the `cluster` feature.

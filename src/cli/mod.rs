@@ -52,6 +52,21 @@ pub(crate) fn say_load_problems<'a>(
     }
 }
 
+/// Whether an input could not be read or parsed, so that what the command shows leaves its
+/// objects out (the commands other than `check` then exit 2, having named it).
+pub(crate) fn some_input_unparsed(inputs: &runner_doctor::model::load::Inputs) -> bool {
+    use runner_doctor::model::load::ProblemKind;
+    inputs.problems.iter().any(|p| {
+        matches!(
+            p.kind,
+            ProblemKind::Unreadable
+                | ProblemKind::YamlSyntax
+                | ProblemKind::TomlSyntax
+                | ProblemKind::InvalidObject
+        )
+    })
+}
+
 /// Writes to stdout; a closed pipe (`| head`) is a normal end, not an error.
 pub(crate) fn print(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
