@@ -7,8 +7,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use runner_doctor::model::load::Inputs;
+use runner_doctor::source::Span;
 use runner_doctor::source::discover::RawInput;
-use runner_doctor::source::{Node, Span, TextRange};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&choice, rest)) = data.split_first() else {
@@ -20,7 +20,9 @@ fuzz_target!(|data: &[u8]| {
     // Both hosts put the block scalar's key at two spaces; its content goes deeper.
     let indent = " ".repeat(3 + usize::from(choice % 8));
     let mut host = if choice & 0x80 == 0 {
-        String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fuzz\ndata:\n  config.toml: |\n")
+        String::from(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fuzz\ndata:\n  config.toml: |\n",
+        )
     } else {
         String::from("runners:\n  config: |\n")
     };
@@ -37,11 +39,14 @@ fuzz_target!(|data: &[u8]| {
     }]);
     for config in &inputs.configs {
         let embedded = &inputs.sources.get(config.source).text;
-        for range in ranges(&config.root) {
+        for range in config.root.ranges() {
             let (mapped, exact) = inputs.sources.to_host(Span::new(config.source, range));
             let host_text = &inputs.sources.get(mapped.source).text;
             let Some(landed) = host_text.get(mapped.range.as_range()) else {
-                panic!("{range:?} maps to {:?}, outside the host or inside a character", mapped.range);
+                panic!(
+                    "{range:?} maps to {:?}, outside the host or inside a character",
+                    mapped.range
+                );
             };
             let Some(written) = embedded.get(range.as_range()) else {
                 panic!("{range:?} lies outside the embedded text or inside a character");
@@ -52,18 +57,3 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
-
-/// Every node's and key's range in the tree.
-fn ranges(root: &Node) -> Vec<TextRange> {
-    let mut out = Vec::new();
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        out.push(node.range);
-        for entry in node.entries() {
-            out.push(entry.key_range);
-            stack.push(&entry.value);
-        }
-        stack.extend(node.items());
-    }
-    out
-}

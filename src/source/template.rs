@@ -242,15 +242,7 @@ mod tests {
     /// Every range of a parsed tree and its errors, for checking them against a text.
     fn all_ranges(doc: &TomlDocument) -> Vec<TextRange> {
         let mut out: Vec<TextRange> = doc.errors.iter().map(|e| e.range).collect();
-        let mut stack = vec![&doc.root];
-        while let Some(node) = stack.pop() {
-            out.push(node.range);
-            for entry in node.entries() {
-                out.push(entry.key_range);
-                stack.push(&entry.value);
-            }
-            stack.extend(node.items());
-        }
+        out.extend(doc.root.ranges());
         out
     }
 

@@ -80,6 +80,22 @@ impl Node {
         }
     }
 
+    /// The range of this node and of every node and key below it, depth first: what snippets
+    /// and fixes may slice the text by (the fuzz targets and tests check each of them).
+    pub fn ranges(&self) -> Vec<super::TextRange> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(node) = stack.pop() {
+            out.push(node.range);
+            for entry in node.entries() {
+                out.push(entry.key_range);
+                stack.push(&entry.value);
+            }
+            stack.extend(node.items());
+        }
+        out
+    }
+
     /// The entry of a mapping with this key (the last one when a key repeats, as YAML loaders do).
     pub fn entry(&self, key: &str) -> Option<&Entry> {
         self.entries().iter().rev().find(|e| e.key == key)
