@@ -113,6 +113,26 @@ pub struct AccessView {
     pub assumptions: Vec<Assumption>,
 }
 
+impl AccessView {
+    /// The assumptions a verdict about `container` on `volume` rests on, in the view's order:
+    /// the volume's root after SetUp, the user of the container's image, and whatever else
+    /// `also` picks (a CSIDriver's policy, for a CSI volume).
+    pub fn assumptions_about<'a>(
+        &'a self,
+        container: &str,
+        volume: &str,
+        also: impl Fn(&Assumption) -> bool + 'a,
+    ) -> impl Iterator<Item = &'a Assumption> + 'a {
+        let root_key = format!("volume.{volume}.root");
+        let image_user = format!("(container `{container}`)");
+        self.assumptions.iter().filter(move |a| {
+            a.key == root_key
+                || (a.key.starts_with("image.") && a.value.ends_with(&image_user))
+                || also(a)
+        })
+    }
+}
+
 /// Whether the container that archives the cache can create the cache key's directory.
 #[derive(Clone, Debug)]
 pub struct CacheAccess {

@@ -31,8 +31,9 @@ pub(crate) fn print_masked(
 }
 
 /// Names each problem met while loading the inputs on standard error, as
-/// `path:line:column: message` with secrets masked. `check` reports them as findings; the other
-/// commands call this when they have nothing to show, so that the file to look at is named.
+/// `path:line:column: message` with secrets masked. `check` reports them as findings; `render`,
+/// `access` and `admit` call this before showing what they could read, so that what they leave
+/// out is named.
 pub(crate) fn say_load_problems<'a>(
     inputs: &runner_doctor::model::load::Inputs,
     problems: impl IntoIterator<Item = &'a runner_doctor::model::load::LoadProblem>,

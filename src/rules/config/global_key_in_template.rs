@@ -67,9 +67,9 @@ const GLOBALS: &[(&str, &str, Option<&str>)] = &[
     ("session_server", "`sessionServer`", None),
 ];
 
-/// A global key found: its span, name, who deploys the template, what to set instead, and
-/// the ranges that remove it (`None` when it cannot be removed line by line).
-type Found = (Span, String, String, Option<String>, Option<Vec<TextRange>>);
+/// A global key found: its span, name, who deploys the template, the help for it, and the
+/// ranges that remove it (`None` when it cannot be removed line by line).
+type Found = (Span, String, String, String, Option<Vec<TextRange>>);
 
 fn check(cx: &mut Context) {
     let mut found = Vec::new();
@@ -82,9 +82,10 @@ fn check(cx: &mut Context) {
                 continue;
             }
             let known = GLOBALS.iter().find(|(k, _, _)| *k == entry.key);
-            let instead = match (&template, known) {
+            let key = &entry.key;
+            let help = match (&template, known) {
                 (TemplateOf::Helm, Some((_, value, _))) => {
-                    Some(format!("set the chart value {value} instead"))
+                    format!("for `{key}`, set the chart value {value} instead")
                 }
                 (TemplateOf::Operator(name), Some((key, _, Some(field)))) => {
                     // The Runner may set it already: then the help says so, with its value.
@@ -99,14 +100,14 @@ fn check(cx: &mut Context) {
                             "check_interval" => r.spec.interval,
                             _ => None,
                         });
-                    Some(match set {
-                        Some(value) => {
-                            format!("{field} of `Runner` `{name}` sets it already (to {value})")
-                        }
-                        None => format!("set {field} of `Runner` `{name}` instead"),
-                    })
+                    match set {
+                        Some(value) => format!(
+                            "remove `{key}`: {field} of `Runner` `{name}` sets it already (to {value})"
+                        ),
+                        None => format!("for `{key}`, set {field} of `Runner` `{name}` instead"),
+                    }
                 }
-                _ => None,
+                _ => format!("remove `{key}`"),
             };
             let deployer = match &template {
                 TemplateOf::Helm => "the Helm chart".to_string(),
@@ -118,7 +119,7 @@ fn check(cx: &mut Context) {
                 Span::new(config.source, entry.key_range),
                 entry.key.clone(),
                 deployer,
-                instead,
+                help,
                 removal,
             ));
         }
@@ -149,16 +150,10 @@ fn check(cx: &mut Context) {
         for (span, _, _, _, _) in &group[1..] {
             d.label(*span, "ignored too");
         }
-        let mut helps: Vec<String> = Vec::new();
-        for (_, key, _, instead, _) in &group {
-            helps.push(match instead {
-                Some(instead) if instead.contains("sets it already") => {
-                    format!("remove `{key}`: {instead}")
-                }
-                Some(instead) => format!("for `{key}`, {instead}"),
-                None => format!("remove `{key}`"),
-            });
-        }
+        let helps: Vec<&str> = group
+            .iter()
+            .map(|(_, _, _, help, _)| help.as_str())
+            .collect();
         d.help(helps.join("; "));
         // Removing what registration ignores changes nothing the runner does.
         let ranges: Option<Vec<TextRange>> = group

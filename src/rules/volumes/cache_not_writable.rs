@@ -148,15 +148,10 @@ fn check(cx: &mut Context) {
         diagnostic.help(
             "use a distributed cache (`[runners.cache] Type = \"s3\"`, e.g. an ObjectBucketClaim on OpenShift Data Foundation); or prepare the volume root once for a shared group (owner 0, group 0, mode `2775`) with every runner container in that group; or a storage class whose CSI driver applies fsGroup (`fsGroupPolicy: File`) with `fsGroupChangePolicy: OnRootMismatch`; `runner-doctor fix --manifests DIR` writes each of these, ranked, with its trade-offs",
         );
-        let container = format!("(container `{}`)", cache.container);
-        let root_key = format!("volume.{}.root", cache.volume);
+        // The cache volume's root also rests on its CSIDriver's fsGroup policy.
         for a in access
-            .assumptions
-            .iter()
-            .filter(|a| {
-                a.key == root_key
-                    || a.key.starts_with("csidriver.")
-                    || (a.key.starts_with("image.") && a.value.ends_with(&container))
+            .assumptions_about(&cache.container, &cache.volume, |a| {
+                a.key.starts_with("csidriver.")
             })
             .chain(&prediction.assumptions)
             .chain(&analysis.global_assumptions)

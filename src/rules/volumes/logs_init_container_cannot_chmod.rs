@@ -135,9 +135,7 @@ fn check(cx: &mut Context) {
         // What the verdict rests on: the init container's image user and the logs root, and,
         // of what every job of the runner rests on, the runner version read from an image tag
         // and the namespace allocation and SCC grants that gave the uid.
-        let relevant = access.assumptions.iter().filter(|a| {
-            a.key == "volume.logs.root" || a.value.contains(&format!("`{INIT_CONTAINER}`"))
-        });
+        let relevant = access.assumptions_about(INIT_CONTAINER, "logs", |_| false);
         let shared = prediction
             .assumptions
             .iter()
